@@ -1,0 +1,41 @@
+// MikroORM settings shared by the service, the CLI and the tests; only the connection differs between storage modes.
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { User } from './src/users/user.entity.js';
+import { Group } from './src/users/group.entity.js';
+import { Permission } from './src/access-control/permission.entity.js';
+import { AuthClient } from './src/auth-clients/auth-client.entity.js';
+import { OidcPayload } from './src/oidc/oidc-payload.entity.js';
+import { CryptoKey } from './src/oidc/crypto-key.entity.js';
+import { Setting } from './src/db/setting.entity.js';
+import { migrationsList } from './src/db/migrations/index.js';
+
+export const entities = [User, Group, Permission, AuthClient, OidcPayload, CryptoKey, Setting];
+
+/** Where to connect: a server URL, or the embedded database's socket folder. */
+export type Connection =
+  | { clientUrl: string }
+  | { host: string; port: number; user: string; dbName: string };
+
+export function ormConfig(connection: Connection, extra: Partial<Options> = {}): Options {
+  return defineConfig({
+    ...connection,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      path: 'src/db/migrations',
+      pathTs: 'src/db/migrations',
+      emit: 'ts',
+      silent: true,
+    },
+    // Errors are turned into safe messages by the API; the ORM must not print queries with their values.
+    debug: false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    ...extra,
+  });
+}

@@ -1,0 +1,119 @@
+// Composition root: builds the whole service (database, OIDC provider, GraphQL, HTTP routes) without listening.
+import { createServer, type Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express from 'express';
+import type Provider from 'oidc-provider';
+import type { Config } from './config.js';
+import { bootstrap, type BootstrapResult } from './bootstrap.js';
+import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
+import { AccessControlService } from './access-control/access-control.service.js';
+import { AuthClientService } from './auth-clients/auth-client.service.js';
+import { createContextFactory, type Context } from './graphql/context.js';
+import { createFormatError } from './graphql/errors.js';
+import { buildGraphQLSchema } from './graphql/schema.js';
+import { deleteExpiredPayloads } from './oidc/adapter.js';
+import { createProvider } from './oidc/provider.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { Secrets } from './shared/secrets.js';
+import { UserService } from './users/user.service.js';
+
+export interface App {
+  server: Server;
+  orm: MikroORM;
+  provider: Provider;
+  services: Services;
+  createdAdmin: BootstrapResult['createdAdmin'];
+  close(): Promise<void>;
+}
+
+export interface Services {
+  users: UserService;
+  accessControl: AccessControlService;
+  authClients: AuthClientService;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+export async function createApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
+  const database = await openDatabase(config, 'service');
+  try {
+    const { orm } = database;
+    await migrate(orm);
+    const secrets = new Secrets(await resolveAppKey(config));
+    const services: Services = {
+      users: new UserService(),
+      accessControl: new AccessControlService(),
+      authClients: new AuthClientService(secrets),
+    };
+    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, services.users);
+    const provider = createProvider({
+      config, orm, secrets, keys, logger, users: services.users, authClients: services.authClients,
+    });
+
+    const app = express();
+    app.disable('x-powered-by');
+    if (config.trustProxy) app.set('trust proxy', true);
+    const server = createServer(app);
+
+    const apollo = new ApolloServer<Context>({
+      schema: await buildGraphQLSchema(services),
+      formatError: createFormatError(logger),
+      includeStacktraceInErrorResponses: false,
+      introspection: true,
+      // main.ts owns signal handling and stops everything in order.
+      stopOnTerminationSignals: false,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+    });
+    await apollo.start();
+
+    // oidc-provider parses its own bodies: mount it before any body parser.
+    app.use('/oidc', provider.callback());
+    app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
+      context: createContextFactory({
+        orm, provider, users: services.users, accessControl: services.accessControl,
+      }),
+    }));
+    app.get('/healthz', async (_req, res) => {
+      try {
+        await orm.em.fork().execute('select 1');
+        res.json({ status: 'ok' });
+      } catch {
+        res.status(503).json({ status: 'unavailable' });
+      }
+    });
+    app.use((_req, res) => {
+      res.status(404).json({ error: 'not_found' });
+    });
+    // Express's last resort, e.g. a malformed JSON body: a short answer, never a stack.
+    app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+      if (status === 500) logger.error('Unhandled HTTP error', { error: String(error) });
+      res.status(status).json({ error: status === 500 ? 'server_error' : 'invalid_request' });
+    });
+
+    const sweep = setInterval(() => {
+      deleteExpiredPayloads(orm).catch((error: unknown) => logger.error('Sweeping expired tokens failed', { error: String(error) }));
+    }, SWEEP_INTERVAL_MS);
+    sweep.unref();
+
+    return {
+      server,
+      orm,
+      provider,
+      services,
+      createdAdmin,
+      async close() {
+        clearInterval(sweep);
+        await apollo.stop(); // drains and closes the HTTP server too
+        if (server.listening) await new Promise<void>((resolve) => { server.close(() => resolve()); });
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,40 @@
+// An application allowed to call the API: its grants, redirect URLs and hashed secret. Its id is the OAuth client_id.
+import {
+  Check, Entity, Enum, ManyToOne, Property, Unique, type Ref,
+} from '@mikro-orm/core';
+import { BaseEntity } from '../db/base.entity.js';
+import { User } from '../users/user.entity.js';
+
+export enum AuthClientGrant {
+  AUTHORIZATION_CODE = 'authorization_code',
+  PASSWORD = 'password',
+  PERSONAL_ACCESS = 'personal_access',
+}
+
+@Entity({ tableName: 'auth_clients' })
+// Names are stored trimmed; this index makes them unique whatever their case, even under concurrent creates.
+@Unique({ name: 'auth_clients_name_lower_unique', expression: 'create unique index "auth_clients_name_lower_unique" on "auth_clients" (lower("name"))' })
+// Last line of defence under the service's validation: no blank name, no empty or unknown grant.
+@Check({ name: 'auth_clients_name_check', expression: `"name" = btrim("name") and "name" <> ''` })
+@Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access']::text[]` })
+export class AuthClient extends BaseEntity<'redirectUris' | 'createdBy'> {
+  @Property({ length: 255 })
+  name!: string;
+
+  @Enum({ items: () => AuthClientGrant, array: true })
+  grants!: AuthClientGrant[];
+
+  @Property({ type: 'text[]', default: '{}' })
+  redirectUris: string[] = [];
+
+  /** HMAC-SHA-256 of the secret under APP_KEY; the secret itself is never stored. */
+  @Property({ length: 64, hidden: true })
+  secretHash!: string;
+
+  /** The first characters of the secret, to tell secrets apart in lists. */
+  @Property({ length: 16 })
+  secretPrefix!: string;
+
+  @ManyToOne(() => User, { nullable: true, deleteRule: 'set null', ref: true })
+  createdBy?: Ref<User>;
+}

@@ -1,0 +1,15 @@
+// GraphQL input for creating an auth client. Rules live in auth-client.validation.ts, shared with the CLI.
+import { Field, InputType } from 'type-graphql';
+import { AuthClientGrant } from './auth-client.entity.js';
+
+@InputType('CreateAuthClientInput')
+export class CreateAuthClientInput {
+  @Field({ description: 'Unique among all clients, ignoring case and surrounding spaces; at most 255 characters' })
+  name!: string;
+
+  @Field(() => [AuthClientGrant], { description: 'At least one' })
+  grants!: AuthClientGrant[];
+
+  @Field(() => [String], { nullable: true, description: 'Required with, and only with, AUTHORIZATION_CODE' })
+  redirectUris?: string[] | null;
+}

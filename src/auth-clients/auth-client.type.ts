@@ -1,0 +1,96 @@
+// The GraphQL face of an auth client. Kept apart from the entity so the secret hash can never reach the schema.
+import {
+  Field, ID, Int, ObjectType, registerEnumType,
+} from 'type-graphql';
+import { AuthClientGrant, type AuthClient } from './auth-client.entity.js';
+
+registerEnumType(AuthClientGrant, {
+  name: 'AuthClientGrant',
+  description: 'How an auth client may obtain tokens',
+  valuesConfig: {
+    AUTHORIZATION_CODE: { description: 'Sends the user to sign in, then back to a redirect URL with a code' },
+    PASSWORD: { description: 'A legacy or first-party app sends the user\'s username and password' },
+    PERSONAL_ACCESS: { description: 'Users create personal access tokens through this client' },
+  },
+});
+
+@ObjectType('AuthClient', { description: 'An application allowed to call the API; its id is the OAuth client_id' })
+export class AuthClientType {
+  @Field(() => ID, { description: 'The OAuth client_id' })
+  id!: string;
+
+  @Field()
+  name!: string;
+
+  @Field(() => [AuthClientGrant])
+  grants!: AuthClientGrant[];
+
+  @Field(() => [String], { description: 'Where the Authorization Code grant may send users back to' })
+  redirectUris!: string[];
+
+  @Field({ description: 'The first characters of the client secret, to tell secrets apart; not a secret' })
+  secretPrefix!: string;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+
+  static from(entity: AuthClient): AuthClientType {
+    return Object.assign(new AuthClientType(), {
+      id: entity.id,
+      name: entity.name,
+      grants: entity.grants,
+      redirectUris: entity.redirectUris,
+      secretPrefix: entity.secretPrefix,
+      createdAt: entity.createdAt,
+      updatedAt: entity.updatedAt,
+    });
+  }
+}
+
+@ObjectType('AuthClientEdge')
+export class AuthClientEdge {
+  @Field()
+  cursor!: string;
+
+  @Field(() => AuthClientType)
+  node!: AuthClientType;
+}
+
+@ObjectType('PageInfo')
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field()
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType('AuthClientConnection', { description: 'A page of auth clients, sorted by name' })
+export class AuthClientConnection {
+  @Field(() => [AuthClientEdge])
+  edges!: AuthClientEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many clients match, on all pages' })
+  totalCount!: number;
+}
+
+@ObjectType('CreateAuthClientPayload')
+export class CreateAuthClientPayload {
+  @Field(() => AuthClientType)
+  authClient!: AuthClientType;
+
+  @Field({ description: 'The client secret. Shown only here, once: store it now' })
+  clientSecret!: string;
+}

@@ -1,0 +1,112 @@
+// The rules an auth client must meet. Pure: returns the problems found; normalising input is a separate step.
+import type { Problem } from '../shared/errors.js';
+import { AuthClientGrant } from './auth-client.entity.js';
+
+export const NAME_MAX_LENGTH = 255;
+export const REDIRECT_URI_MAX_LENGTH = 2000;
+export const REDIRECT_URIS_MAX_COUNT = 20;
+
+export interface AuthClientDraft {
+  name: string;
+  grants: readonly string[];
+  redirectUris?: readonly string[] | null;
+}
+
+/** The draft as it will be stored: name trimmed, grants without repeats, redirect URIs trimmed. */
+export interface NormalizedAuthClient {
+  name: string;
+  grants: AuthClientGrant[];
+  redirectUris: string[];
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+// Schemes that can run code or read local data in a browser: never a redirect target.
+const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:']);
+const GRANT_VALUES = new Set<string>(Object.values(AuthClientGrant));
+
+export function normalizeAuthClient(draft: AuthClientDraft): NormalizedAuthClient {
+  return {
+    name: draft.name.trim(),
+    grants: [...new Set(draft.grants)].filter((grant): grant is AuthClientGrant => GRANT_VALUES.has(grant)),
+    redirectUris: (draft.redirectUris ?? []).map((uri) => uri.trim()),
+  };
+}
+
+// Control characters would hide in lists and logs; names are for people.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function nameProblem(rawName: string): string | undefined {
+  const name = rawName.trim();
+  if (name === '') return 'Enter a name for the auth client';
+  if (name.length > NAME_MAX_LENGTH) return `The name must be at most ${NAME_MAX_LENGTH} characters (it has ${name.length})`;
+  if (CONTROL_CHARACTERS.test(name)) return 'The name must not contain control characters such as line breaks or tabs';
+  return undefined;
+}
+
+/** Why a redirect URI is refused, or undefined when it is acceptable (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §2.1). */
+export function redirectUriProblem(uri: string): string | undefined {
+  if (uri === '') return 'A redirect URL must not be empty';
+  if (uri.length > REDIRECT_URI_MAX_LENGTH) return `A redirect URL must be at most ${REDIRECT_URI_MAX_LENGTH} characters`;
+  if (/\s/.test(uri)) return `The redirect URL "${uri}" must not contain spaces`;
+  if (CONTROL_CHARACTERS.test(uri)) return 'A redirect URL must not contain control characters';
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `The redirect URL "${uri}" is not an absolute URL, e.g. https://app.example.com/callback`;
+  }
+  if (uri.includes('#')) return `The redirect URL "${uri}" must not contain a fragment (#...)`;
+  const scheme = url.protocol;
+  if (DANGEROUS_SCHEMES.has(scheme)) return `The redirect URL "${uri}" uses the ${scheme} scheme, which is not allowed`;
+  if (scheme === 'https:') {
+    if (url.username || url.password) return `The redirect URL "${uri}" must not contain a user name or password`;
+    return url.hostname ? undefined : `The redirect URL "${uri}" has no host`;
+  }
+  if (scheme === 'http:') {
+    if (url.username || url.password) return `The redirect URL "${uri}" must not contain a user name or password`;
+    return LOOPBACK_HOSTS.has(url.hostname)
+      ? undefined
+      : `The redirect URL "${uri}" must use https; plain http is only allowed for localhost, 127.0.0.1 and [::1]`;
+  }
+  // A private-use scheme for native apps must be a reversed domain name the app owns (RFC 8252 §7.1).
+  if (!/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/.test(scheme)) {
+    return `The redirect URL "${uri}" must use https, http on a loopback host, or a private-use scheme based on a domain name, e.g. com.example.app:/callback`;
+  }
+  return undefined;
+}
+
+export function validateAuthClient(draft: AuthClientDraft): Problem[] {
+  const problems: Problem[] = [];
+
+  const name = nameProblem(draft.name);
+  if (name) problems.push({ field: 'name', message: name });
+
+  const unknown = draft.grants.filter((grant) => !GRANT_VALUES.has(grant));
+  if (draft.grants.length === 0) {
+    problems.push({ field: 'grants', message: 'Choose at least one grant: Authorization Code, Password or Personal Access Tokens' });
+  } else if (unknown.length > 0) {
+    problems.push({ field: 'grants', message: `Unknown grant "${unknown[0]}"; choose from ${[...GRANT_VALUES].join(', ')}` });
+  }
+
+  const redirectUris = (draft.redirectUris ?? []).map((uri) => uri.trim());
+  const wantsCode = draft.grants.includes(AuthClientGrant.AUTHORIZATION_CODE);
+  if (wantsCode && redirectUris.length === 0) {
+    problems.push({ field: 'redirectUris', message: 'The Authorization Code grant needs at least one redirect URL' });
+  } else if (!wantsCode && redirectUris.length > 0) {
+    problems.push({ field: 'redirectUris', message: 'Redirect URLs are only used by the Authorization Code grant; remove them or choose that grant' });
+  } else if (redirectUris.length > REDIRECT_URIS_MAX_COUNT) {
+    problems.push({ field: 'redirectUris', message: `An auth client can have at most ${REDIRECT_URIS_MAX_COUNT} redirect URLs` });
+  } else {
+    const seen = new Set<string>();
+    for (const uri of redirectUris) {
+      const problem = redirectUriProblem(uri) ?? (seen.has(uri) ? `The redirect URL "${uri}" is listed twice` : undefined);
+      if (problem) {
+        problems.push({ field: 'redirectUris', message: problem });
+        break;
+      }
+      seen.add(uri);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,63 @@
+// First-start work that every instance runs, one at a time: check APP_KEY, make keys, create the first Super Admin.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from './config.js';
+import { Setting } from './db/setting.entity.js';
+import { ensureProviderKeys, type ProviderKeys } from './oidc/keys.js';
+import { randomToken, type Secrets } from './shared/secrets.js';
+import { User } from './users/user.entity.js';
+import type { UserService } from './users/user.service.js';
+
+// Any fixed number: instances starting together on one database wait for each other on it.
+const BOOTSTRAP_LOCK = 4_200_117;
+
+export class AppKeyMismatch extends Error {
+  constructor() {
+    super('APP_KEY does not match the key this database was first started with; every instance must use the same APP_KEY');
+    this.name = 'AppKeyMismatch';
+  }
+}
+
+export interface BootstrapResult {
+  keys: ProviderKeys;
+  /** Set only when this start created the admin with a generated password, to be shown once. */
+  createdAdmin?: { username: string; password?: string };
+}
+
+/** Runs `work` in a transaction that holds the installation-wide bootstrap lock. */
+export function withBootstrapLock<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional(async (em) => {
+    await em.execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK]);
+    return work(em);
+  });
+}
+
+/** Records a check value of APP_KEY on first use; afterwards refuses any other key. */
+export async function checkAppKey(em: EntityManager, secrets: Secrets): Promise<void> {
+  const expected = secrets.hash('app-key-check', 'auth-clients');
+  const stored = await em.findOne(Setting, { key: 'app_key_check' });
+  if (!stored) {
+    em.create(Setting, { key: 'app_key_check', value: expected });
+    await em.flush();
+  } else if (stored.value !== expected) {
+    throw new AppKeyMismatch();
+  }
+}
+
+async function ensureFirstAdmin(em: EntityManager, config: Config, users: UserService): Promise<BootstrapResult['createdAdmin']> {
+  if (await em.count(User, {}) > 0) return undefined; // never touch an installation that has users
+  const username = config.admin?.username ?? 'admin';
+  const password = config.admin?.password ?? randomToken(18);
+  await users.create(em, {
+    username, email: `${username}@localhost.localdomain`, password, isSuperAdmin: true,
+  });
+  return { username, password: config.admin ? undefined : password };
+}
+
+export function bootstrap(orm: MikroORM, config: Config, secrets: Secrets, users: UserService): Promise<BootstrapResult> {
+  return withBootstrapLock(orm, async (em) => {
+    await checkAppKey(em, secrets);
+    const keys = await ensureProviderKeys(em, secrets);
+    const createdAdmin = await ensureFirstAdmin(em, config, users);
+    return { keys, createdAdmin };
+  });
+}

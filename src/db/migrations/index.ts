@@ -1,0 +1,7 @@
+// Every committed migration, in order. Listed explicitly so the built service and the tests run exactly these.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126162819_initial } from './Migration20261126162819_initial.js';
+
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
+];

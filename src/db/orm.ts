@@ -1,0 +1,66 @@
+// Opens the database for either storage mode, migrates it, and resolves the APP_KEY that goes with it.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ormConfig } from '../../mikro-orm.config.js';
+import type { Config } from '../config.js';
+import { randomToken } from '../shared/secrets.js';
+import { openEmbedded, type EmbeddedRole } from './embedded.js';
+
+export interface Database {
+  orm: MikroORM;
+  mode: 'embedded' | 'server';
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, role: EmbeddedRole): Promise<Database> {
+  if (config.databaseUrl !== undefined) {
+    const orm = await MikroORM.init(ormConfig({ clientUrl: config.databaseUrl }, { pool: { min: 0, max: 10 } }));
+    return { orm, mode: 'server', close: () => orm.close() };
+  }
+  const embedded = await openEmbedded(config.dataDir, role);
+  try {
+    const orm = await MikroORM.init(ormConfig({
+      host: embedded.socketDir, port: embedded.port, user: 'postgres', dbName: 'postgres',
+    }, { pool: { min: 0, max: 4 } }));
+    return {
+      orm,
+      mode: 'embedded',
+      async close() {
+        await orm.close();
+        await embedded.close();
+      },
+    };
+  } catch (error) {
+    await embedded.close();
+    throw error;
+  }
+}
+
+/** Applies every committed migration that has not run yet. */
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.getMigrator().up();
+}
+
+/**
+ * APP_KEY from the environment, or in embedded mode the one kept in the data folder (made on first start).
+ * A server database always needs it from the environment: every instance must share it.
+ */
+export async function resolveAppKey(config: Config): Promise<string> {
+  if (config.appKey !== undefined) return config.appKey;
+  if (config.databaseUrl !== undefined) throw new Error('APP_KEY is required when DATABASE_URL is set');
+  const path = join(config.dataDir, 'app-key');
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomToken(48);
+  try {
+    await writeFile(path, `${key}\n`, { flag: 'wx', mode: 0o600 });
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readFile(path, 'utf8')).trim(); // another process made it first
+  }
+}

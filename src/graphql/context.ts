@@ -1,0 +1,64 @@
+// Per-request GraphQL context: a fresh EntityManager and the viewer named by the bearer token, if any.
+import type { IncomingMessage } from 'node:http';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { GraphQLError } from 'graphql';
+import type Provider from 'oidc-provider';
+import type { AccessControlService } from '../access-control/access-control.service.js';
+import type { User } from '../users/user.entity.js';
+import type { UserService } from '../users/user.service.js';
+
+export interface Viewer {
+  user: User;
+  /** Effective permission names, read fresh on every request so a change applies at once. */
+  permissions: ReadonlySet<string>;
+}
+
+export interface Context {
+  em: EntityManager;
+  /** Null only when the request carried no token at all. */
+  viewer: Viewer | null;
+}
+
+export interface ContextDeps {
+  orm: MikroORM;
+  provider: Provider;
+  users: UserService;
+  accessControl: AccessControlService;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+function invalidToken(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: {
+      code: 'UNAUTHENTICATED',
+      http: { status: 401, headers: new Map([['www-authenticate', 'Bearer error="invalid_token"']]) },
+    },
+  });
+}
+
+export function createContextFactory({
+  orm, provider, users, accessControl,
+}: ContextDeps) {
+  async function viewerFor(em: EntityManager, header: string): Promise<Viewer> {
+    const value = BEARER.exec(header)?.[1];
+    if (!value) throw invalidToken('The Authorization header must be "Bearer <access token>"');
+    const token = await provider.AccessToken.find(value).catch(() => undefined);
+    // A token bound to another resource server (aud) is not for this API.
+    if (!token || token.isExpired || !token.accountId || !token.clientId || token.aud !== undefined) {
+      throw invalidToken('The access token is invalid, expired or revoked');
+    }
+    const [client, user] = await Promise.all([
+      provider.Client.find(token.clientId).catch(() => undefined),
+      users.findActive(em, token.accountId),
+    ]);
+    if (!client || !user) throw invalidToken('The access token is invalid, expired or revoked');
+    return { user, permissions: new Set(await accessControl.effectivePermissions(em, user)) };
+  }
+
+  return async ({ req }: { req: IncomingMessage }): Promise<Context> => {
+    const em = orm.em.fork();
+    const header = req.headers.authorization;
+    return { em, viewer: header === undefined ? null : await viewerFor(em, header) };
+  };
+}

@@ -1,0 +1,16 @@
+// Prints the GraphQL schema as SDL; `npm run schema:print > schema.graphql` refreshes the committed copy.
+import 'reflect-metadata';
+import { printSchema } from 'graphql';
+import { AuthClientService } from '../auth-clients/auth-client.service.js';
+import { Secrets } from '../shared/secrets.js';
+import { buildBareSchema } from './schema.js';
+
+export async function schemaSdl(): Promise<string> {
+  // The schema's shape does not depend on keys; a throwaway one satisfies the constructor.
+  const schema = await buildBareSchema({ authClients: new AuthClientService(new Secrets('x'.repeat(32))) });
+  return `${printSchema(schema)}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(await schemaSdl());
+}

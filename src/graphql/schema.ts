@@ -1,0 +1,28 @@
+// Builds the executable schema: type-graphql resolvers wired to this app's services, wrapped in the shield rules.
+import type { GraphQLSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { AuthClientResolver } from '../auth-clients/auth-client.resolver.js';
+import type { AuthClientService } from '../auth-clients/auth-client.service.js';
+import { ViewerResolver } from '../users/viewer.resolver.js';
+import { permissions } from './permissions.js';
+
+export interface SchemaServices {
+  authClients: AuthClientService;
+}
+
+const resolvers = [AuthClientResolver, ViewerResolver] as const;
+
+/** The schema as type-graphql emits it, without rules: what schema.graphql holds. */
+export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>([
+    [AuthClientResolver, new AuthClientResolver(services.authClients)],
+    [ViewerResolver, new ViewerResolver()],
+  ]);
+  const container: ContainerType = { get: (someClass) => instances.get(someClass) };
+  return buildSchema({ resolvers, container, validate: false });
+}
+
+export async function buildGraphQLSchema(services: SchemaServices): Promise<GraphQLSchema> {
+  return applyMiddleware(await buildBareSchema(services), permissions);
+}

@@ -1,0 +1,24 @@
+// Turns a stored auth client into oidc-provider client metadata: exactly the grants it has enabled.
+import type { ClientMetadata } from 'oidc-provider';
+import { AuthClientGrant, type AuthClient } from '../auth-clients/auth-client.entity.js';
+
+const WEB_SCHEMES = /^https?:/i;
+
+export function clientMetadata(authClient: AuthClient): ClientMetadata {
+  const grantTypes = new Set<string>();
+  if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
+  if (authClient.grants.includes(AuthClientGrant.PASSWORD)) grantTypes.add('password').add('refresh_token');
+  const usesCode = grantTypes.has('authorization_code');
+  return {
+    client_id: authClient.id,
+    client_name: authClient.name,
+    // The keyed hash stands where oidc-provider expects the secret; compareClientSecret checks against it.
+    client_secret: authClient.secretHash,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: [...grantTypes],
+    response_types: usesCode ? ['code'] : [],
+    redirect_uris: authClient.redirectUris,
+    // Private-use schemes (com.example.app:/cb) belong to native apps (RFC 8252).
+    application_type: authClient.redirectUris.every((uri) => WEB_SCHEMES.test(uri)) ? 'web' : 'native',
+  };
+}

@@ -1,0 +1,69 @@
+// The Resource Owner Password Credentials grant (RFC 6749 §4.3), which oidc-provider does not ship, for legacy
+// desktop apps. It checks the user's password and issues tokens exactly like the built-in grants do.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { errors, type Provider, type TokenEndpointGrantContext } from 'oidc-provider';
+import type { UserService } from '../../users/user.service.js';
+import { accountFor } from '../account.js';
+
+export const PASSWORD_GRANT = 'password';
+const parameters = ['username', 'password', 'scope'] as const;
+
+type PasswordParams = { username?: string; password?: string };
+
+export function registerPasswordGrant(provider: Provider, orm: MikroORM, users: UserService, supportedScopes: ReadonlySet<string>): void {
+  provider.registerGrantType<PasswordParams>(PASSWORD_GRANT, async (ctx: TokenEndpointGrantContext<PasswordParams>) => {
+    const { client, params } = ctx.oidc;
+    if (!params.username) throw new errors.InvalidRequest('missing required parameter \'username\'');
+    if (!params.password) throw new errors.InvalidRequest('missing required parameter \'password\'');
+
+    const scopes = [...new Set((params.scope ?? '').split(' ').filter(Boolean))];
+    const unsupported = scopes.filter((scope) => !supportedScopes.has(scope));
+    if (unsupported.length > 0) throw new errors.InvalidScope('requested scope is not supported', unsupported.join(' '));
+
+    const user = await users.authenticate(orm.em.fork(), params.username, params.password);
+    // One answer for an unknown user, a wrong password and a deactivated user alike.
+    if (!user) throw new errors.InvalidGrant('invalid username or password');
+
+    const account = accountFor(user);
+    ctx.oidc.entity('Account', account);
+    const scope = scopes.join(' ') || undefined;
+    const authTime = Math.floor(Date.now() / 1000);
+
+    const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
+    if (scope) grant.addOIDCScope(scope);
+    const grantId = (await grant.save()) as string;
+    ctx.oidc.entity('Grant', grant);
+
+    const accessToken = new provider.AccessToken({
+      accountId: user.id, client, grantId, gty: PASSWORD_GRANT, scope,
+    });
+    ctx.oidc.entity('AccessToken', accessToken);
+    const accessTokenValue = await accessToken.save();
+
+    let refreshTokenValue: string | undefined;
+    if (scopes.includes('offline_access') && client.grantTypeAllowed('refresh_token')) {
+      const refreshToken = new provider.RefreshToken({
+        accountId: user.id, client, grantId, gty: PASSWORD_GRANT, scope: scopes.join(' '), rotations: 0, authTime,
+      });
+      ctx.oidc.entity('RefreshToken', refreshToken);
+      refreshTokenValue = await refreshToken.save();
+    }
+
+    let idTokenValue: string | undefined;
+    if (scopes.includes('openid')) {
+      const claims = await account.claims('id_token', scope ?? '', {}, []);
+      const idToken = new provider.IdToken({ ...claims, auth_time: authTime }, { ctx });
+      (idToken as unknown as { scope: string }).scope = scope ?? 'openid';
+      idTokenValue = await idToken.issue({ use: 'idtoken' });
+    }
+
+    ctx.body = {
+      access_token: accessTokenValue,
+      expires_in: accessToken.expiration,
+      token_type: 'Bearer',
+      ...(scope ? { scope } : {}),
+      ...(refreshTokenValue ? { refresh_token: refreshTokenValue } : {}),
+      ...(idTokenValue ? { id_token: idTokenValue } : {}),
+    };
+  }, parameters);
+}

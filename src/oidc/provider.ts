@@ -1,0 +1,109 @@
+// panva's oidc-provider, configured for this service: clients, tokens and keys from the database, the password grant,
+// and OAuth errors as RFC 6749 words them.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config.js';
+import type { Logger } from '../shared/logger.js';
+import type { Secrets } from '../shared/secrets.js';
+import type { AuthClientService } from '../auth-clients/auth-client.service.js';
+import type { UserService } from '../users/user.service.js';
+import { createFindAccount } from './account.js';
+import { createAdapterClass } from './adapter.js';
+import { registerPasswordGrant } from './grants/password.js';
+import type { ProviderKeys } from './keys.js';
+
+export interface ProviderDeps {
+  config: Config;
+  orm: MikroORM;
+  secrets: Secrets;
+  keys: ProviderKeys;
+  users: UserService;
+  authClients: AuthClientService;
+  logger: Logger;
+}
+
+export const SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function configuration(deps: ProviderDeps): Configuration {
+  return {
+    adapter: createAdapterClass(deps.orm, deps.secrets, deps.authClients),
+    findAccount: createFindAccount(deps.orm, deps.users),
+    jwks: deps.keys.jwks as Configuration['jwks'],
+    cookies: { keys: deps.keys.cookieKeys },
+    scopes: [...SCOPES],
+    claims: {
+      openid: ['sub'],
+      profile: ['preferred_username'],
+      email: ['email', 'email_verified'],
+    },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    // Only the code flow: the implicit and hybrid flows are deprecated by the OAuth 2.0 Security BCP (RFC 9700).
+    responseTypes: ['code'],
+    features: {
+      // The sign-in and consent pages arrive with the Authorization Code issue; the dev pages must never run.
+      devInteractions: { enabled: false },
+      // A client may revoke (RFC 7009) and introspect (RFC 7662) only tokens issued to itself.
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => {
+          if (token.clientId !== client.clientId) throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+          return true;
+        },
+      },
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
+    },
+    pkce: { required: () => true },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: 60,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      Session: 14 * DAY,
+      Grant: 30 * DAY,
+      RefreshToken: 30 * DAY,
+    },
+    interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
+    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>
+<body><main><h1>Something went wrong</h1><p><strong>${escapeHtml(out.error)}</strong></p>
+<p>${escapeHtml(out.error_description ?? '')}</p></main></body></html>`;
+    },
+  };
+}
+
+/** RFC 6749 §5.2: a client using a grant type it is not allowed is `unauthorized_client`; oidc-provider says invalid_request. */
+async function rfc6749GrantErrors(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  const body = ctx.body as { error?: string; error_description?: string } | undefined;
+  if (ctx.path === '/token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+    ctx.body = { error: 'unauthorized_client', error_description: 'this client is not allowed to use this grant type' };
+  }
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const provider = new Provider(deps.config.issuer, configuration(deps));
+  provider.proxy = deps.config.trustProxy;
+
+  // Secrets are stored as keyed hashes: check the presented one against the hash, in constant time.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(actual: string) {
+    return deps.authClients.verifySecret({ secretHash: this.clientSecret as string }, actual);
+  };
+
+  registerPasswordGrant(provider, deps.orm, deps.users, new Set(SCOPES));
+  provider.use(rfc6749GrantErrors);
+  provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
+  return provider;
+}

@@ -1,0 +1,20 @@
+// Recognises database errors that callers turn into domain errors, without depending on driver internals elsewhere.
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+
+/** True when `error` is a unique violation of the named index or constraint. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof UniqueConstraintViolationException)) return false;
+  const detail = error as unknown as { constraint?: string; message: string };
+  return detail.constraint === constraint || detail.message.includes(`"${constraint}"`);
+}
+
+/** Escapes %, _ and \ so a search term matches literally inside LIKE. */
+export function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, '\\$&');
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,52 @@
+// Domain errors: each carries a GraphQL error code and a message that is safe to show to the caller.
+
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+}
+
+export interface Problem {
+  /** The input field at fault, as the caller named it (`name`, `grants`, `redirectUris`, ...). */
+  field: string;
+  message: string;
+}
+
+/** Input that breaks a rule. The first problem gives the message and `extensions.field`; all are listed. */
+export class ValidationFailed extends DomainError {
+  readonly code = 'BAD_USER_INPUT';
+  readonly field: string;
+  constructor(readonly problems: [Problem, ...Problem[]]) {
+    super(problems[0].message);
+    this.name = 'ValidationFailed';
+    this.field = problems[0].field;
+  }
+
+  static of(field: string, message: string): ValidationFailed {
+    return new ValidationFailed([{ field, message }]);
+  }
+}
+
+export class NotAuthenticated extends DomainError {
+  readonly code = 'UNAUTHENTICATED';
+  constructor(message = 'Sign in first: send an access token as "Authorization: Bearer <token>"') {
+    super(message);
+    this.name = 'NotAuthenticated';
+  }
+}
+
+export class PermissionDenied extends DomainError {
+  readonly code = 'FORBIDDEN';
+  constructor(message = 'You do not have permission to do this') {
+    super(message);
+    this.name = 'PermissionDenied';
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly code = 'NOT_FOUND';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFound';
+  }
+}

@@ -1,0 +1,59 @@
+// Random values, keyed hashes and authenticated encryption, all derived from the one APP_KEY.
+import {
+  createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual,
+} from 'node:crypto';
+
+/** What a derived key is for; each purpose gets its own key, so one use can never stand in for another. */
+export type KeyPurpose = 'client-secret' | 'oidc-id' | 'oidc-payload' | 'key-encryption' | 'app-key-check';
+
+/** A high-entropy random value, base64url encoded (256 bits by default). */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export class Secrets {
+  private readonly keys = new Map<KeyPurpose, Buffer>();
+
+  constructor(private readonly appKey: string) {}
+
+  private key(purpose: KeyPurpose): Buffer {
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.appKey, 'auth-clients', purpose, 32));
+      this.keys.set(purpose, key);
+    }
+    return key;
+  }
+
+  /** HMAC-SHA-256 of value, base64url: what is stored in place of a secret or token. */
+  hash(purpose: KeyPurpose, value: string): string {
+    return createHmac('sha256', this.key(purpose)).update(value, 'utf8').digest('base64url');
+  }
+
+  /** Constant-time check of a presented value against a stored keyed hash. */
+  verify(purpose: KeyPurpose, value: string, storedHash: string): boolean {
+    const expected = Buffer.from(storedHash, 'base64url');
+    const actual = createHmac('sha256', this.key(purpose)).update(value, 'utf8').digest();
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+
+  /** AES-256-GCM; `context` is bound as associated data, so a ciphertext cannot be moved to another row. */
+  encrypt(purpose: KeyPurpose, plaintext: string, context = ''): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key(purpose), iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  }
+
+  decrypt(purpose: KeyPurpose, sealed: string, context = ''): string {
+    const [version, iv, tag, body] = sealed.split('.');
+    if (version !== 'v1' || iv === undefined || tag === undefined || body === undefined) {
+      throw new Error('Unreadable encrypted value');
+    }
+    const decipher = createDecipheriv('aes-256-gcm', this.key(purpose), Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}

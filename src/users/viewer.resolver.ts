@@ -1,0 +1,21 @@
+// `viewer`: the signed-in user, as the bearer token names them.
+import { Ctx, Query, Resolver } from 'type-graphql';
+import type { Context } from '../graphql/context.js';
+import { UserType } from './user.type.js';
+
+@Resolver(() => UserType)
+export class ViewerResolver {
+  @Query(() => UserType, { nullable: true, description: 'The signed-in user. Needs a signed-in user' })
+  viewer(@Ctx() { viewer }: Context): UserType | null {
+    if (!viewer) return null;
+    const { user, permissions } = viewer;
+    return Object.assign(new UserType(), {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      isSuperAdmin: user.isSuperAdmin,
+      effectivePermissions: [...permissions].sort(),
+      createdAt: user.createdAt,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+// Starts the real service, exactly as main.ts builds it, on a free port and a test database.
+import { createServer } from 'node:net';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createApp, type App } from '../../src/app.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createTestStorage, type TestStorage } from './storage.js';
+
+export interface TestApp {
+  app: App;
+  config: Config;
+  storage: TestStorage;
+  url: string;
+  issuer: string;
+  /** A fresh EntityManager on the app's own database, to arrange what a test needs. */
+  em(): EntityManager;
+  /** Stops the service; the database stays. */
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startApp(storage: TestStorage, env: Record<string, string> = {}): Promise<TestApp> {
+  const port = await freePort();
+  const config = parseConfig({
+    LOG_LEVEL: 'silent', ...storage.env, PORT: String(port), ...env,
+  });
+  const app = await createApp(config, createLogger(config.logLevel));
+  await new Promise<void>((resolve) => { app.server.listen(port, '127.0.0.1', resolve); });
+  return {
+    app,
+    config,
+    storage,
+    url: config.publicUrl,
+    issuer: config.issuer,
+    em: () => app.orm.em.fork(),
+    stop: () => app.close(),
+  };
+}
+
+/** The usual case: a test file's own database and service, torn down after the file. */
+export function useTestApp(env: Record<string, string> = {}): { current: TestApp } {
+  const holder = {} as { current: TestApp };
+  let storage: TestStorage | undefined;
+  beforeAll(async () => {
+    storage = await createTestStorage();
+    holder.current = await startApp(storage, env);
+  });
+  afterAll(async () => {
+    await holder.current?.stop();
+    await storage?.dispose();
+  });
+  return holder;
+}

@@ -1,0 +1,36 @@
+// OAuth from the client's side, through openid-client: discovery, then the grants a test needs.
+import * as oidc from 'openid-client';
+import type { TestApp } from './app.js';
+import type { TestClient, TestUser } from './fixtures.js';
+
+export { oidc };
+
+/** openid-client's view of the service for one client, authenticating with HTTP Basic as RFC 6749 prefers. */
+export function clientConfig(t: TestApp, client: TestClient): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(t.issuer), client.id, undefined, oidc.ClientSecretBasic(client.secret), {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+export async function passwordGrant(
+  t: TestApp,
+  client: TestClient,
+  user: Pick<TestUser, 'username' | 'password'>,
+  scope = 'openid',
+): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
+  const config = await clientConfig(t, client);
+  return oidc.genericGrantRequest(config, 'password', { username: user.username, password: user.password, scope });
+}
+
+/** The OAuth error a rejected request got, e.g. `invalid_grant`; fails the test if it was not rejected. */
+export async function oauthError(request: Promise<unknown>): Promise<{ error: string; status: number; description?: string }> {
+  try {
+    await request;
+  } catch (error) {
+    if (error instanceof oidc.ResponseBodyError) {
+      return { error: error.error, status: error.status, description: error.error_description };
+    }
+    throw error;
+  }
+  throw new Error('expected the request to be rejected');
+}
