@@ -3,7 +3,7 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  setupFiles: ['reflect-metadata'],
+  setupFiles: ['<rootDir>/test/helpers/setup.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', {
       jsc: {

@@ -16,8 +16,8 @@ const CALLER_CODES = new Set([
 function fieldOfCoercionError(message: string): string | undefined {
   const path = /at "(?:[^".]+\.)?([A-Za-z_][A-Za-z0-9_]*)/.exec(message)?.[1];
   if (path) return path;
-  return /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1]
-    ?? /^Field "[^"]*\.([A-Za-z_][A-Za-z0-9_]*)" of required type/.exec(message)?.[1];
+  return /Field "(?:[^"]*\.)?([A-Za-z_][A-Za-z0-9_]*)" (?:of required type|is not defined)/.exec(message)?.[1]
+    ?? /^Variable "\$([A-Za-z_][A-Za-z0-9_]*)"/.exec(message)?.[1];
 }
 
 export function createFormatError(logger: Logger) {
