@@ -21,7 +21,12 @@ export function createAdapterClass(orm: MikroORM, secrets: Secrets, authClients:
 
     private open(row: OidcPayload): AdapterPayload | undefined {
       if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return undefined;
-      const payload = JSON.parse(secrets.decrypt('oidc-payload', row.payload, `${this.model}:${row.id}`)) as AdapterPayload;
+      let payload: AdapterPayload;
+      try {
+        payload = JSON.parse(secrets.decrypt('oidc-payload', row.payload, `${this.model}:${row.id}`)) as AdapterPayload;
+      } catch {
+        return undefined; // tampered with, or sealed under another APP_KEY: as good as absent
+      }
       if (row.consumedAt) payload.consumed = epoch(row.consumedAt);
       return payload;
     }

@@ -35,7 +35,7 @@ export async function startApp(storage: TestStorage, env: Record<string, string>
     LOG_LEVEL: 'silent', ...storage.env, PORT: String(port), ...env,
   });
   const app = await createApp(config, createLogger(config.logLevel));
-  await new Promise<void>((resolve) => { app.server.listen(port, '127.0.0.1', resolve); });
+  await new Promise<void>((resolve) => { app.server.listen(config.port, '127.0.0.1', resolve); });
   return {
     app,
     config,

@@ -30,6 +30,11 @@ export async function oauthError(request: Promise<unknown>): Promise<{ error: st
     if (error instanceof oidc.ResponseBodyError) {
       return { error: error.error, status: error.status, description: error.error_description };
     }
+    // A 401 answer carries the error in its WWW-Authenticate challenge (RFC 6750 §3).
+    if (error instanceof oidc.WWWAuthenticateChallengeError) {
+      const [challenge] = error.cause;
+      return { error: challenge?.parameters.error ?? '', status: error.status, description: challenge?.parameters.error_description };
+    }
     throw error;
   }
   throw new Error('expected the request to be rejected');

@@ -1,0 +1,57 @@
+// What a copy of the database would give a thief: no token, code, secret, password or session id in any form.
+import { resolveAppKey } from '../../src/db/orm.js';
+import { Secrets } from '../../src/shared/secrets.js';
+import { OidcPayload } from '../../src/oidc/oidc-payload.entity.js';
+import { useTestApp } from '../helpers/app.js';
+import { createClient, createUser } from '../helpers/fixtures.js';
+import { passwordGrant } from '../helpers/oauth.js';
+
+const t = useTestApp();
+
+async function dumpDatabase(): Promise<string> {
+  const em = t.current.em();
+  const tables = await em.execute<Array<{ tablename: string }>>("select tablename from pg_tables where schemaname = 'public'");
+  const rows = await Promise.all(tables.map(({ tablename }) => em.execute(`select * from "${tablename}"`)));
+  return JSON.stringify(rows);
+}
+
+it('holds no usable token, secret or password, and no jti inside the payloads', async () => {
+  const client = await createClient(t.current);
+  const user = await createUser(t.current);
+  const tokens = await passwordGrant(t.current, client, user, 'openid offline_access');
+  const secrets = [client.secret, user.password, tokens.access_token, tokens.refresh_token!];
+
+  const dump = await dumpDatabase();
+  for (const secret of secrets) expect(dump).not.toContain(secret);
+  // Not even the random part of the client secret, in any of the usual encodings.
+  const randomPart = client.secret.slice(4);
+  expect(dump).not.toContain(randomPart);
+  expect(dump).not.toContain(Buffer.from(randomPart, 'base64url').toString('hex'));
+
+  // The rows exist, under keyed hashes, and their sealed payloads hold no jti even once opened with APP_KEY.
+  const sealed = new Secrets(await resolveAppKey(t.current.config));
+  const rows = await t.current.em().find(OidcPayload, { model: { $in: ['AccessToken', 'RefreshToken', 'Grant'] } });
+  expect(rows.map((row) => row.model).sort()).toEqual(['AccessToken', 'Grant', 'RefreshToken']);
+  for (const row of rows) {
+    const payload = JSON.parse(sealed.decrypt('oidc-payload', row.payload, `${row.model}:${row.id}`)) as Record<string, unknown>;
+    expect(payload).not.toHaveProperty('jti');
+    expect(JSON.stringify(payload)).not.toContain(tokens.access_token);
+    expect(JSON.stringify(payload)).not.toContain(tokens.refresh_token);
+  }
+
+  const [stored] = await t.current.em().execute<Array<{ password_hash: string }>>('select password_hash from users where id = ?', [user.user.id]);
+  expect(stored?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+});
+
+it('treats a sealed payload moved to another row as no token at all', async () => {
+  const client = await createClient(t.current);
+  const user = await createUser(t.current);
+  const first = await passwordGrant(t.current, client, user);
+  const second = await passwordGrant(t.current, client, user);
+  const em = t.current.em();
+  const firstRow = await em.findOneOrFail(OidcPayload, { model: 'AccessToken', grantId: (await t.current.app.provider.AccessToken.find(first.access_token))!.grantId });
+  const secondGrant = (await t.current.app.provider.AccessToken.find(second.access_token))!.grantId;
+  await em.nativeUpdate(OidcPayload, { model: 'AccessToken', grantId: secondGrant }, { payload: firstRow.payload });
+  await expect(t.current.app.provider.AccessToken.find(second.access_token)).resolves.toBeUndefined();
+  await expect(t.current.app.provider.AccessToken.find(first.access_token)).resolves.toBeDefined();
+});
