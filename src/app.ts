@@ -41,7 +41,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const database = await openDatabase(config, 'service');
   try {
     const { orm } = database;
-    await migrate(orm);
+    await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     const services: Services = {
       users: new UserService(),

@@ -179,7 +179,7 @@ async function run(argv: string[]): Promise<number> {
     throw error;
   }
   try {
-    await migrate(database.orm);
+    await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     const services: Services = { users: new UserService(), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets) };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));

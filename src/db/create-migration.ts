@@ -10,7 +10,7 @@ import { migrate, openDatabase } from './orm.js';
 const dataDir = await mkdtemp(join(tmpdir(), 'auth-clients-migration-'));
 const database = await openDatabase(parseConfig({ DATA_DIR: dataDir }), 'cli');
 try {
-  await migrate(database.orm);
+  await migrate(database);
   const result = await database.orm.getMigrator().createMigration(undefined, false, false, process.argv[2]);
   console.log(result.diff.up.length === 0 ? 'The entities match the migrations: nothing to write.' : `Wrote ${result.fileName}`);
 } finally {

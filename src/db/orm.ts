@@ -37,9 +37,23 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
   }
 }
 
-/** Applies every committed migration that has not run yet. */
-export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.getMigrator().up();
+// Any fixed number: instances starting together on one database migrate one after the other.
+const MIGRATION_LOCK = 4_200_116;
+
+/**
+ * Applies every committed migration that has not run yet. On a server, instances may start together: they take
+ * turns under an advisory lock. The embedded database has one owner, and must not be asked to lock at all: PGlite
+ * serves one session, so the migrator's own queries outside the locking transaction would wait for it forever.
+ */
+export async function migrate({ orm, mode }: Database): Promise<void> {
+  if (mode === 'embedded') {
+    await orm.getMigrator().up();
+    return;
+  }
+  await orm.em.fork().transactional(async (em) => {
+    await em.execute('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    await orm.getMigrator().up({ transaction: em.getTransactionContext() });
+  });
 }
 
 /**

@@ -11,7 +11,7 @@ export default async function globalSetup() {
   if (process.env.DATABASE_URL) return;
   const dir = await mkdtemp(join(tmpdir(), 'ac-template-'));
   const database = await openDatabase(parseConfig({ DATA_DIR: dir }), 'cli');
-  await migrate(database.orm);
+  await migrate(database);
   await database.close();
   process.env.AUTH_CLIENTS_TEST_TEMPLATE = dir;
 }

@@ -104,7 +104,7 @@ describe('password grant errors (RFC 6749 §5.2)', () => {
   });
 
   it('gives invalid_request when the username or password is missing', async () => {
-    for (const body of [{ password: user.password }, { username: user.username }]) {
+    for (const body of [{ password: user.password }, { username: user.username }] as Array<Record<string, string>>) {
       const result = await tokenRequest({ grant_type: 'password', ...body }, client);
       expect(result).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
     }
