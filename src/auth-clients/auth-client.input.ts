@@ -1,5 +1,7 @@
 // GraphQL input for creating an auth client. Rules live in auth-client.validation.ts, shared with the CLI.
-import { Field, InputType } from 'type-graphql';
+import {
+  ArgsType, Field, InputType, Int,
+} from 'type-graphql';
 import { AuthClientGrant } from './auth-client.entity.js';
 
 @InputType('CreateAuthClientInput')
@@ -12,4 +14,16 @@ export class CreateAuthClientInput {
 
   @Field(() => [String], { nullable: true, description: 'Required with, and only with, AUTHORIZATION_CODE' })
   redirectUris?: string[] | null;
+}
+
+@ArgsType()
+export class AuthClientsArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 50, description: 'Page size, 0 to 100' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page' })
+  after?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Part of the name, any case' })
+  search?: string | null;
 }

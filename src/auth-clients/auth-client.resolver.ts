@@ -1,13 +1,13 @@
 // Thin GraphQL resolvers for auth clients: parse arguments, call the service, shape the result.
 import {
-  Arg, Ctx, ID, Int, Mutation, Query, Resolver,
+  Arg, Args, Ctx, ID, Mutation, Query, Resolver,
 } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
 import { AuthClientService } from './auth-client.service.js';
 import {
   AuthClientConnection, AuthClientType, CreateAuthClientPayload,
 } from './auth-client.type.js';
-import { CreateAuthClientInput } from './auth-client.input.js';
+import { AuthClientsArgs, CreateAuthClientInput } from './auth-client.input.js';
 
 @Resolver(() => AuthClientType)
 export class AuthClientResolver {
@@ -16,16 +16,15 @@ export class AuthClientResolver {
   @Query(() => AuthClientConnection, { description: 'Auth clients sorted by name. Needs view-auth_clients' })
   async authClients(
     @Ctx() { em }: Context,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('search', () => String, { nullable: true, description: 'Part of the name, any case' }) search: string | null,
+    @Args() { first, after, search }: AuthClientsArgs,
   ): Promise<AuthClientConnection> {
-    const page = await this.service.list(em, { first, after, search });
+    const page = await this.service.list(em, { first: first ?? 50, after, search });
     const edges = page.authClients.map((authClient) => ({ cursor: page.cursorOf(authClient), node: AuthClientType.from(authClient) }));
     return {
       edges,
       pageInfo: {
         hasNextPage: page.hasNextPage,
+        // Cheap and true enough for forward paging: a cursor was given, so a page came before (Relay allows this).
         hasPreviousPage: Boolean(after),
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges.at(-1)?.cursor ?? null,
