@@ -88,9 +88,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       res.status(404).json({ error: 'not_found' });
     });
     // Express's last resort, e.g. a malformed JSON body: a short answer, never a stack.
-    app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-      if (status === 500) logger.error('Unhandled HTTP error', { error: String(error) });
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const given = (error as { status?: unknown }).status;
+      const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
+      if (status === 500) logger.error('Unhandled HTTP error', { error: error instanceof Error ? error.stack : 'unknown' });
       res.status(status).json({ error: status === 500 ? 'server_error' : 'invalid_request' });
     });
 

@@ -12,7 +12,7 @@ const database = await openDatabase(parseConfig({ DATA_DIR: dataDir }), 'cli');
 try {
   await migrate(database);
   const result = await database.orm.getMigrator().createMigration(undefined, false, false, process.argv[2]);
-  console.log(result.diff.up.length === 0 ? 'The entities match the migrations: nothing to write.' : `Wrote ${result.fileName}`);
+  process.stdout.write(`${result.diff.up.length === 0 ? 'The entities match the migrations: nothing to write.' : `Wrote ${result.fileName}`}\n`);
 } finally {
   await database.close();
   await rm(dataDir, { recursive: true, force: true });

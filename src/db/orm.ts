@@ -52,6 +52,8 @@ export async function migrate({ orm, mode }: Database): Promise<void> {
   }
   await orm.em.fork().transactional(async (em) => {
     await em.execute('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    // MikroORM types a transaction context as any.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
     await orm.getMigrator().up({ transaction: em.getTransactionContext() });
   });
 }

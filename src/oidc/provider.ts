@@ -35,7 +35,7 @@ function configuration(deps: ProviderDeps): Configuration {
   return {
     adapter: createAdapterClass(deps.orm, deps.secrets, deps.authClients),
     findAccount: createFindAccount(deps.orm, deps.users),
-    jwks: deps.keys.jwks as Configuration['jwks'],
+    jwks: deps.keys.jwks,
     cookies: { keys: deps.keys.cookieKeys },
     scopes: [...SCOPES],
     claims: {
@@ -74,7 +74,7 @@ function configuration(deps: ProviderDeps): Configuration {
       RefreshToken: 30 * DAY,
     },
     interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
-    async renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+    renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
       ctx.type = 'html';
       ctx.set('Cache-Control', 'no-store');
       ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>

@@ -31,7 +31,7 @@ export function registerPasswordGrant(provider: Provider, orm: MikroORM, users: 
 
     const grant = new provider.Grant({ accountId: user.id, clientId: client.clientId });
     if (scope) grant.addOIDCScope(scope);
-    const grantId = (await grant.save()) as string;
+    const grantId = await grant.save();
     ctx.oidc.entity('Grant', grant);
 
     const accessToken = new provider.AccessToken({
