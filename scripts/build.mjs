@@ -1,5 +1,5 @@
 // Compiles src/ and mikro-orm.config.ts to dist/ with SWC: decorator metadata included, no type check (that is `npm run typecheck`).
-import { readdir, mkdir, writeFile, rm } from 'node:fs/promises';
+import { readdir, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformFile } from '@swc/core';
@@ -26,7 +26,7 @@ const options = {
   module: { type: 'es6' },
 };
 
-await rm(out, { recursive: true, force: true });
+// Files are overwritten in place, never removed first: a CLI started meanwhile must still find its modules.
 const files = [join(root, 'mikro-orm.config.ts')];
 for await (const file of sources(join(root, 'src'))) files.push(file);
 await Promise.all(files.map(async (file) => {

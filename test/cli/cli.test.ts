@@ -3,7 +3,9 @@ import { PERMISSIONS } from '../../src/access-control/permissions.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { graphql, LIST_AUTH_CLIENTS } from '../helpers/graphql.js';
 import { oauthError, passwordGrant } from '../helpers/oauth.js';
-import { runCli } from '../helpers/process.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { processEnv, runCli } from '../helpers/process.js';
 import { createTestStorage, type TestStorage } from '../helpers/storage.js';
 
 let storage: TestStorage;
@@ -55,6 +57,20 @@ describe('while the service runs', () => {
       .toEqual({ username: 'dave', permission: PERMISSIONS.createAuthClients });
     const viewer = await graphql<{ viewer: { effectivePermissions: string[] } }>(service!.url, '{ viewer { effectivePermissions } }', {}, token);
     expect(viewer.data?.viewer.effectivePermissions).toEqual([PERMISSIONS.createAuthClients, PERMISSIONS.viewAuthClients]);
+  });
+
+  it('prints only the JSON object on stdout through the documented npm run cli -- ... --json', async () => {
+    const result = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn('npm', ['run', 'cli', '--', 'group:create', '--name', 'Through npm', '--json'], {
+        cwd: join(import.meta.dirname, '..', '..'), env: processEnv(storage.env), stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ id: expect.any(String), name: 'Through npm' });
   });
 
   it('creates a Super Admin with --super-admin', async () => {
