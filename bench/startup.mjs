@@ -31,15 +31,18 @@ function timeServiceStart(env) {
       env: { ...base, PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
+    let elapsed;
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
-      if (stderr.includes('Auth Clients service started')) {
-        const elapsed = performance.now() - started;
-        child.on('close', () => resolve(elapsed));
+      if (elapsed === undefined && stderr.includes('Auth Clients service started')) {
+        elapsed = performance.now() - started;
         child.kill('SIGTERM');
       }
     });
-    child.on('close', (code) => reject(new Error(`service exited with ${code}: ${stderr}`)));
+    child.on('close', (code) => {
+      if (elapsed !== undefined && code === 0) resolve(elapsed);
+      else reject(new Error(`service exited with ${code}: ${stderr}`));
+    });
   });
 }
 
