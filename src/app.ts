@@ -16,6 +16,7 @@ import { createFormatError } from './graphql/errors.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { deleteExpiredPayloads } from './oidc/adapter.js';
 import { createProvider } from './oidc/provider.js';
+import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
@@ -69,7 +70,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     });
     await apollo.start();
 
-    // oidc-provider parses its own bodies: mount it before any body parser.
+    // Our sign-in and consent pages first, then oidc-provider, which parses its own bodies: before any body parser.
+    app.use(createInteractionRouter({
+      provider, orm, secrets, users: services.users, logger,
+    }));
     app.use('/oidc', provider.callback());
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({

@@ -48,11 +48,16 @@ export function createContextFactory({
     if (!token || token.isExpired || !token.accountId || !token.clientId || token.aud !== undefined) {
       throw invalidToken('The access token is invalid, expired or revoked');
     }
-    const [client, user] = await Promise.all([
+    const [client, user, session] = await Promise.all([
       provider.Client.find(token.clientId).catch(() => undefined),
       users.findActive(em, token.accountId),
+      // A token from a browser sign-in without offline_access lives only as long as that session (as at userinfo).
+      token.expiresWithSession && token.sessionUid ? provider.Session.findByUid(token.sessionUid) : undefined,
     ]);
     if (!client || !user) throw invalidToken('The access token is invalid, expired or revoked');
+    if (token.expiresWithSession && (!session || session.accountId !== token.accountId || session.grantIdFor(token.clientId) !== token.grantId)) {
+      throw invalidToken('The access token is invalid, expired or revoked');
+    }
     return { user, permissions: new Set(await accessControl.effectivePermissions(em, user)) };
   }
 

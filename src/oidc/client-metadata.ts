@@ -18,6 +18,8 @@ export function clientMetadata(authClient: AuthClient): ClientMetadata {
     grant_types: [...grantTypes],
     response_types: usesCode ? ['code'] : [],
     redirect_uris: authClient.redirectUris,
+    // As Keycloak's "+": after signing out, the client may send the user back to any of its redirect URIs.
+    post_logout_redirect_uris: authClient.redirectUris,
     // Private-use schemes (com.example.app:/cb) belong to native apps (RFC 8252).
     application_type: authClient.redirectUris.every((uri) => WEB_SCHEMES.test(uri)) ? 'web' : 'native',
   };

@@ -9,6 +9,9 @@ import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
 import { createAdapterClass } from './adapter.js';
+import { OidcConsent } from './consent.entity.js';
+import { formTargets, pageHeaders } from './interactions/router.js';
+import { errorPage, loggedOutPage, logoutPage } from './interactions/pages.js';
 import { registerPasswordGrant } from './grants/password.js';
 import type { ProviderKeys } from './keys.js';
 
@@ -26,10 +29,6 @@ export const SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
-
-function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 function configuration(deps: ProviderDeps): Configuration {
   return {
@@ -49,6 +48,19 @@ function configuration(deps: ProviderDeps): Configuration {
     features: {
       // The sign-in and consent pages arrive with the Authorization Code issue; the dev pages must never run.
       devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.set(pageHeaders(formTargets(ctx.oidc.params?.post_logout_redirect_uri as string | undefined)));
+          ctx.type = 'html';
+          ctx.body = logoutPage(form, ctx.host);
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.set(pageHeaders());
+          ctx.type = 'html';
+          ctx.body = loggedOutPage();
+        },
+      },
       // A client may revoke (RFC 7009) and introspect (RFC 7662) only tokens issued to itself.
       revocation: {
         enabled: true,
@@ -74,12 +86,19 @@ function configuration(deps: ProviderDeps): Configuration {
       RefreshToken: 30 * DAY,
     },
     interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
+    // Consent is remembered per user and client: in this browser's session, or else from an earlier sign-in.
+    async loadExistingGrant(ctx) {
+      const { client, session, result } = ctx.oidc;
+      if (!client || !session?.accountId) return undefined;
+      const grantId = (result?.consent as { grantId?: string } | undefined)?.grantId
+        ?? session.grantIdFor(client.clientId)
+        ?? (await deps.orm.em.fork().findOne(OidcConsent, { user: session.accountId, client: client.clientId }))?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
     renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
+      ctx.set(pageHeaders());
       ctx.type = 'html';
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head>
-<body><main><h1>Something went wrong</h1><p><strong>${escapeHtml(out.error)}</strong></p>
-<p>${escapeHtml(out.error_description ?? '')}</p></main></body></html>`;
+      ctx.body = errorPage('Cannot sign in', `${out.error}: ${out.error_description ?? 'the request was refused'}`);
     },
   };
 }
@@ -93,6 +112,28 @@ async function rfc6749GrantErrors(ctx: KoaContextWithOIDC, next: () => Promise<v
   }
 }
 
+/**
+ * A client without the Authorization Code grant has no redirect URI, so oidc-provider would only ever say
+ * invalid_redirect_uri. RFC 6749 §4.1.2.1 names the real reason: unauthorized_client, shown on an error page since
+ * there is nowhere to redirect to.
+ */
+function codeFlowClientsOnly(provider: Provider) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    const clientId = ctx.query.client_id;
+    if (ctx.path === '/auth' && typeof clientId === 'string') {
+      const client = await provider.Client.find(clientId).catch(() => undefined);
+      if (client && !client.grantTypeAllowed('authorization_code')) {
+        ctx.status = 400;
+        ctx.set(pageHeaders());
+        ctx.type = 'html';
+        ctx.body = errorPage('Cannot sign in', 'unauthorized_client: this client is not allowed to use the Authorization Code grant');
+        return;
+      }
+    }
+    await next();
+  };
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, configuration(deps));
   provider.proxy = deps.config.trustProxy;
@@ -104,6 +145,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   registerPasswordGrant(provider, deps.orm, deps.users, new Set(SCOPES));
   provider.use(rfc6749GrantErrors);
+  provider.use(codeFlowClientsOnly(provider));
   provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
   return provider;
 }

@@ -1,7 +1,9 @@
 // Every committed migration, in order. Listed explicitly so the built service and the tests run exactly these.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126162819_initial } from './Migration20261126162819_initial.js';
+import { Migration20261126171104_consents } from './Migration20261126171104_consents.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
+  { name: 'Migration20261126171104_consents', class: Migration20261126171104_consents },
 ];

@@ -1,0 +1,205 @@
+// The sign-in and consent steps of the Authorization Code flow, as oidc-provider hands them over (its "interactions").
+// Every POST carries a CSRF token bound to the interaction; every page is uncacheable, unframeable and script-free.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import express, { type Request, type Response, type Router } from 'express';
+import type Provider from 'oidc-provider';
+import type { Logger } from '../../shared/logger.js';
+import type { Secrets } from '../../shared/secrets.js';
+import type { UserService } from '../../users/user.service.js';
+import { OidcConsent } from '../consent.entity.js';
+import {
+  consentPage, errorPage, loginPage, STYLESHEET, STYLESHEET_PATH,
+} from './pages.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  orm: MikroORM;
+  secrets: Secrets;
+  users: UserService;
+  logger: Logger;
+}
+
+/** Where a form may send the browser: here, and on through redirects to the client's redirect URI. */
+export function formTargets(...uris: Array<string | undefined>): string[] {
+  const targets = new Set(["'self'"]);
+  for (const uri of uris) {
+    if (!uri) continue;
+    try {
+      const url = new URL(uri);
+      targets.add(url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol);
+    } catch {
+      // not a URL: nothing to allow
+    }
+  }
+  return [...targets];
+}
+
+/** Headers for every interactive page: no caching, no framing, no script, no referrer leaks. */
+export function pageHeaders(targets: string[] = ["'self'"]): Record<string, string> {
+  return {
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    'Content-Security-Policy': `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${targets.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  };
+}
+
+function send(res: Response, status: number, html: string, targets?: string[]): void {
+  res.status(status).set(pageHeaders(targets)).type('html').send(html);
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export function createInteractionRouter({
+  provider, orm, secrets, users, logger,
+}: InteractionDeps): Router {
+  const router = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 });
+  const csrfFor = (uid: string) => secrets.hash('csrf', `interaction:${uid}`);
+
+  /** The interaction named by the URL and bound to this browser's cookie, or an error page already sent. */
+  async function interaction(req: Request, res: Response, post: boolean): Promise<Details | undefined> {
+    let details: Details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
+      return undefined;
+    }
+    if (details.uid !== req.params.uid) {
+      send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
+      return undefined;
+    }
+    if (post) {
+      const presented = (req.body as Record<string, unknown> | undefined)?.csrf;
+      if (typeof presented !== 'string' || !secrets.verify('csrf', `interaction:${details.uid}`, presented)) {
+        send(res, 403, errorPage('Request refused', 'The form was not sent from this page. Reload the page and try again.'));
+        return undefined;
+      }
+    }
+    return details;
+  }
+
+  const clientName = async (clientId: unknown) => {
+    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    return client?.clientName ?? 'the application';
+  };
+  const targetsOf = (details: Details) => formTargets(details.params.redirect_uri as string | undefined);
+  const base = (uid: string) => `/oidc/interaction/${encodeURIComponent(uid)}`;
+
+  function renderLogin(res: Response, details: Details, name: string, login?: string, failed = false): void {
+    send(res, failed ? 401 : 200, loginPage({
+      action: `${base(details.uid)}/login`,
+      abortAction: `${base(details.uid)}/abort`,
+      csrf: csrfFor(details.uid),
+      clientName: name,
+      login: login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+      failed,
+    }), targetsOf(details));
+  }
+
+  router.get(STYLESHEET_PATH, (_req, res) => {
+    res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('css').send(STYLESHEET);
+  });
+
+  router.get('/oidc/interaction/:uid', async (req, res, next) => {
+    try {
+      const details = await interaction(req, res, false);
+      if (!details) return;
+      const name = await clientName(details.params.client_id);
+      if (details.prompt.name === 'login') {
+        renderLogin(res, details, name);
+        return;
+      }
+      if (details.prompt.name === 'consent') {
+        const accountId = details.session?.accountId;
+        const user = accountId ? await users.findActive(orm.em.fork(), accountId) : null;
+        if (!user) {
+          send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
+          return;
+        }
+        const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ').filter(Boolean) : [];
+        send(res, 200, consentPage({
+          action: `${base(details.uid)}/consent`, csrf: csrfFor(details.uid), clientName: name, username: user.username, scopes: requested,
+        }), targetsOf(details));
+        return;
+      }
+      send(res, 400, errorPage('Cannot continue', 'This step of signing in is not supported.'));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/oidc/interaction/:uid/login', form, async (req, res, next) => {
+    try {
+      const details = await interaction(req, res, true);
+      if (!details) return;
+      if (details.prompt.name !== 'login') {
+        send(res, 400, errorPage('Cannot continue', 'You are already signed in. Go back and try again.'));
+        return;
+      }
+      const body = req.body as Record<string, unknown>;
+      const login = typeof body.login === 'string' ? body.login : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      const user = login && password ? await users.authenticate(orm.em.fork(), login, password) : null;
+      if (!user) {
+        renderLogin(res, details, await clientName(details.params.client_id), login, true);
+        return;
+      }
+      await provider.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/oidc/interaction/:uid/consent', form, async (req, res, next) => {
+    try {
+      const details = await interaction(req, res, true);
+      if (!details) return;
+      if (details.prompt.name !== 'consent' || !details.session) {
+        send(res, 400, errorPage('Cannot continue', 'This sign-in has moved on. Go back and try again.'));
+        return;
+      }
+      if ((req.body as Record<string, unknown>).decision !== 'allow') {
+        await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false });
+        return;
+      }
+      const { accountId } = details.session;
+      const clientId = details.params.client_id as string;
+      const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
+        missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>;
+      };
+      const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
+        ?? new provider.Grant({ accountId, clientId });
+      if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+      if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const grantId = await grant.save();
+      // Remembered per user and client, so a later sign-in in another browser skips this page too.
+      await orm.em.fork().upsert(OidcConsent, { user: accountId, client: clientId, grantId });
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.post('/oidc/interaction/:uid/abort', form, async (req, res, next) => {
+    try {
+      const details = await interaction(req, res, true);
+      if (!details) return;
+      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled signing in' }, { mergeWithLastSubmission: false });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Anything that goes wrong in here is shown as a page, never a stack.
+  router.use('/oidc/interaction', (error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
+    logger.error('Interaction failed', { error: error instanceof Error ? error.stack : 'unknown' });
+    send(res, 500, errorPage('Something went wrong', 'Signing in failed on our side. Go back to the application and try again.'));
+  });
+
+  return router;
+}
