@@ -15,7 +15,8 @@ import { createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { deleteExpiredPayloads } from './oidc/adapter.js';
-import { createProvider } from './oidc/provider.js';
+import { ProviderHost } from './oidc/provider.js';
+import { loadProviderKeys, publicJwks } from './oidc/keys.js';
 import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
@@ -24,7 +25,10 @@ import { UserService } from './users/user.service.js';
 export interface App {
   server: Server;
   orm: MikroORM;
-  provider: Provider;
+  /** The provider serving now; replaced when the signing keys change. */
+  readonly provider: Provider;
+  /** Picks up keys rotated elsewhere now, rather than at the next poll; true when they had changed. */
+  refreshKeys(): Promise<boolean>;
   services: Services;
   createdAdmin: BootstrapResult['createdAdmin'];
   close(): Promise<void>;
@@ -37,6 +41,8 @@ export interface Services {
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+// Instances start signing with rotated keys within this; the old keys stay published far longer.
+const KEY_REFRESH_INTERVAL_MS = 10 * 1000;
 
 export async function createApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
   const database = await openDatabase(config, 'service');
@@ -50,9 +56,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       authClients: new AuthClientService(secrets),
     };
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, services.users);
-    const provider = createProvider({
-      config, orm, secrets, keys, logger, users: services.users, authClients: services.authClients,
-    });
+    const providers = new ProviderHost({
+      config, orm, secrets, logger, users: services.users, authClients: services.authClients,
+    }, keys);
 
     const app = express();
     app.disable('x-powered-by');
@@ -72,12 +78,21 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
 
     // Our sign-in and consent pages first, then oidc-provider, which parses its own bodies: before any body parser.
     app.use(createInteractionRouter({
-      provider, orm, secrets, users: services.users, logger,
+      providers, orm, secrets, users: services.users, logger,
     }));
-    app.use('/oidc', provider.callback());
+    // The published keys come from the database, so a key rotated on any instance is published by all at once.
+    app.get('/oidc/jwks', async (_req, res, next) => {
+      try {
+        const published = publicJwks(await loadProviderKeys(orm.em.fork(), secrets));
+        res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(published));
+      } catch (error) {
+        next(error);
+      }
+    });
+    app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({
-        orm, provider, users: services.users, accessControl: services.accessControl,
+        orm, providers, users: services.users, accessControl: services.accessControl,
       }),
     }));
     app.get('/healthz', async (_req, res) => {
@@ -103,15 +118,24 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       deleteExpiredPayloads(orm).catch((error: unknown) => logger.error('Sweeping expired tokens failed', { error: String(error) }));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
+    const refreshKeys = () => providers.refresh();
+    const keyWatch = setInterval(() => {
+      refreshKeys().catch((error: unknown) => logger.error('Reloading keys failed', { error: String(error) }));
+    }, KEY_REFRESH_INTERVAL_MS);
+    keyWatch.unref();
 
     return {
       server,
       orm,
-      provider,
+      get provider() {
+        return providers.current;
+      },
+      refreshKeys,
       services,
       createdAdmin,
       async close() {
         clearInterval(sweep);
+        clearInterval(keyWatch);
         await apollo.stop(); // drains and closes the HTTP server too
         if (server.listening) await new Promise<void>((resolve) => { server.close(() => resolve()); });
         await database.close();

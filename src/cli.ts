@@ -11,6 +11,7 @@ import { ConfigError, parseConfig } from './config.js';
 import { DataFolderInUse } from './db/embedded.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { DomainError } from './shared/errors.js';
+import { RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
 
@@ -22,6 +23,7 @@ Commands:
   group:add-user --group G --username U
   permission:grant (--username U | --group G) --permission NAME
   client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
+  keys:rotate          new signing keys become current; the old stay published until their tokens expire
 
 --password-stdin reads the password from the first line of standard input, keeping it off the command line.
 --json prints one JSON object on stdout.`;
@@ -47,6 +49,7 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
 interface Services {
+  secrets: Secrets;
   users: UserService;
   accessControl: AccessControlService;
   authClients: AuthClientService;
@@ -137,6 +140,14 @@ const commands: Record<string, Command> = {
       text: `Created the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\nThe secret is shown only this once.`,
     };
   },
+
+  async 'keys:rotate'(em, _values, { secrets }) {
+    const kids = await em.transactional((tx) => rotateSigningKeys(tx, secrets));
+    return {
+      result: { signingKeys: kids },
+      text: `New signing keys ${kids.join(', ')} are current. Running instances switch within seconds; the old keys stay published for ${RETIRED_KEY_RETENTION_MS / 60000} minutes.`,
+    };
+  },
 };
 
 async function run(argv: string[]): Promise<number> {
@@ -181,7 +192,9 @@ async function run(argv: string[]): Promise<number> {
   try {
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
-    const services: Services = { users: new UserService(), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets) };
+    const services: Services = {
+      secrets, users: new UserService(), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets),
+    };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
     const { result, text } = await command(database.orm.em.fork(), values, services);
     process.stdout.write(`${values.json ? JSON.stringify(result) : text}\n`);

@@ -2,10 +2,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
-import type Provider from 'oidc-provider';
 import type { AccessControlService } from '../access-control/access-control.service.js';
 import type { User } from '../users/user.entity.js';
 import type { UserService } from '../users/user.service.js';
+import type { ProviderRef } from '../oidc/provider.js';
 
 export interface Viewer {
   user: User;
@@ -21,7 +21,7 @@ export interface Context {
 
 export interface ContextDeps {
   orm: MikroORM;
-  provider: Provider;
+  providers: ProviderRef;
   users: UserService;
   accessControl: AccessControlService;
 }
@@ -38,9 +38,10 @@ function invalidToken(message: string): GraphQLError {
 }
 
 export function createContextFactory({
-  orm, provider, users, accessControl,
+  orm, providers, users, accessControl,
 }: ContextDeps) {
   async function viewerFor(em: EntityManager, header: string): Promise<Viewer> {
+    const provider = providers.current;
     const value = BEARER.exec(header)?.[1];
     if (!value) throw invalidToken('The Authorization header must be "Bearer <access token>"');
     const token = await provider.AccessToken.find(value).catch(() => undefined);

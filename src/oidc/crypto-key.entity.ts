@@ -23,4 +23,8 @@ export class CryptoKey {
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
+
+  /** When a newer signing key replaced it. It stays published until tokens it signed have expired. */
+  @Property({ type: 'datetime', nullable: true })
+  retiredAt?: Date | null;
 }

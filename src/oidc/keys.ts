@@ -1,14 +1,26 @@
 // Signing keys (JWKS) and cookie keys: made once, stored encrypted in the database, shared by every instance.
+// Rotation adds new signing keys and retires the old ones, which stay published until what they signed has expired.
 import { generateKeyPairSync, randomUUID, type JsonWebKey } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import { CryptoKey, CryptoKeyUse } from './crypto-key.entity.js';
 
 export interface ProviderKeys {
-  /** Private JWKs, the current one of each algorithm first. */
+  /** Private JWKs: the current key of each algorithm first, then retired ones still published. */
   jwks: { keys: JsonWebKey[] };
   cookieKeys: string[];
+  /** Changes whenever the set of keys does; instances reload their provider when it changes. */
+  version: string;
 }
+
+/**
+ * How long a retired signing key stays published: longer than anything it signed lives (ID tokens, one hour),
+ * with room for clock skew.
+ */
+export const RETIRED_KEY_RETENTION_MS = 65 * 60 * 1000;
+
+// Parameters of a private JWK that must never leave the service.
+const PRIVATE_PARTS = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const;
 
 function newSigningKeys(): JsonWebKey[] {
   // RS256 is what every OIDC client supports (and the spec's default); ES256 is smaller and faster where allowed.
@@ -20,26 +32,59 @@ function newSigningKeys(): JsonWebKey[] {
   ];
 }
 
+function addSigningKeys(em: EntityManager, secrets: Secrets): string[] {
+  return newSigningKeys().map((jwk) => {
+    const id = jwk.kid as string;
+    em.create(CryptoKey, { id, use: CryptoKeyUse.SIGNING, material: secrets.encrypt('key-encryption', JSON.stringify(jwk), id) });
+    return id;
+  });
+}
+
+/** The keys an instance should use now. Read-only: safe to call at any time, on any instance. */
+export async function loadProviderKeys(em: EntityManager, secrets: Secrets): Promise<ProviderKeys> {
+  const publishedSince = new Date(Date.now() - RETIRED_KEY_RETENTION_MS);
+  const stored = await em.find(CryptoKey, {
+    $or: [{ use: CryptoKeyUse.COOKIE }, { retiredAt: null }, { retiredAt: { $gt: publishedSince } }],
+  }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  // Current keys (not retired) come first, newest first: oidc-provider signs with the first key of each algorithm.
+  const signing = stored.filter((key) => key.use === CryptoKeyUse.SIGNING)
+    .sort((a, b) => Number(Boolean(a.retiredAt)) - Number(Boolean(b.retiredAt)));
+  const open = (key: CryptoKey) => secrets.decrypt('key-encryption', key.material, key.id);
+  const cookies = stored.filter((key) => key.use === CryptoKeyUse.COOKIE);
+  return {
+    jwks: { keys: signing.map((key) => JSON.parse(open(key)) as JsonWebKey) },
+    cookieKeys: cookies.map(open),
+    version: [...signing, ...cookies].map((key) => `${key.id}:${key.retiredAt ? 'r' : 'c'}`).join(','),
+  };
+}
+
 /** Loads the keys, making any that are missing. Call inside the bootstrap transaction, which serialises instances. */
 export async function ensureProviderKeys(em: EntityManager, secrets: Secrets): Promise<ProviderKeys> {
-  let stored = await em.find(CryptoKey, {}, { orderBy: { createdAt: 'desc', id: 'asc' } });
-  const seal = (id: string, material: string) => secrets.encrypt('key-encryption', material, id);
-
-  if (!stored.some((key) => key.use === CryptoKeyUse.SIGNING)) {
-    for (const jwk of newSigningKeys()) {
-      em.create(CryptoKey, { id: jwk.kid as string, use: CryptoKeyUse.SIGNING, material: seal(jwk.kid as string, JSON.stringify(jwk)) });
-    }
-  }
-  if (!stored.some((key) => key.use === CryptoKeyUse.COOKIE)) {
+  const current = await em.find(CryptoKey, { retiredAt: null });
+  if (!current.some((key) => key.use === CryptoKeyUse.SIGNING)) addSigningKeys(em, secrets);
+  if (!current.some((key) => key.use === CryptoKeyUse.COOKIE)) {
     const id = randomUUID();
-    em.create(CryptoKey, { id, use: CryptoKeyUse.COOKIE, material: seal(id, randomToken(32)) });
+    em.create(CryptoKey, { id, use: CryptoKeyUse.COOKIE, material: secrets.encrypt('key-encryption', randomToken(32), id) });
   }
   await em.flush();
-  stored = await em.find(CryptoKey, {}, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  return loadProviderKeys(em, secrets);
+}
 
-  const open = (key: CryptoKey) => secrets.decrypt('key-encryption', key.material, key.id);
+/** Adds new signing keys, which become current, and retires the ones they replace. Returns the new key ids. */
+export async function rotateSigningKeys(em: EntityManager, secrets: Secrets): Promise<string[]> {
+  await em.nativeUpdate(CryptoKey, { use: CryptoKeyUse.SIGNING, retiredAt: null }, { retiredAt: new Date() });
+  const ids = addSigningKeys(em, secrets);
+  await em.flush();
+  return ids;
+}
+
+/** The public halves, for /oidc/jwks. */
+export function publicJwks(keys: ProviderKeys): { keys: JsonWebKey[] } {
   return {
-    jwks: { keys: stored.filter((key) => key.use === CryptoKeyUse.SIGNING).map((key) => JSON.parse(open(key)) as JsonWebKey) },
-    cookieKeys: stored.filter((key) => key.use === CryptoKeyUse.COOKIE).map(open),
+    keys: keys.jwks.keys.map((jwk) => {
+      const copy: Record<string, unknown> = { ...jwk };
+      for (const part of PRIVATE_PARTS) delete copy[part];
+      return copy;
+    }),
   };
 }

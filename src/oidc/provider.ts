@@ -10,10 +10,11 @@ import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
 import { createAdapterClass } from './adapter.js';
 import { OidcConsent } from './consent.entity.js';
-import { formTargets, pageHeaders } from './interactions/router.js';
+import { formTargets, pageHeaders } from './interactions/headers.js';
 import { errorPage, loggedOutPage, logoutPage } from './interactions/pages.js';
 import { registerPasswordGrant } from './grants/password.js';
-import type { ProviderKeys } from './keys.js';
+import { loadProviderKeys, type ProviderKeys } from './keys.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ProviderDeps {
   config: Config;
@@ -148,4 +149,45 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(codeFlowClientsOnly(provider));
   provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
   return provider;
+}
+
+/** Whatever needs the provider reads it through this, so a key rotation can swap in a new one. */
+export interface ProviderRef {
+  readonly current: Provider;
+}
+
+/**
+ * Holds the provider built from the current keys, and rebuilds it when another instance (or the CLI) has rotated
+ * them. oidc-provider takes its keys once, at construction; everything else it keeps is in the database.
+ */
+export class ProviderHost implements ProviderRef {
+  #current!: Provider;
+  #handler!: ReturnType<Provider['callback']>;
+  #version = '';
+
+  constructor(private readonly deps: Omit<ProviderDeps, 'keys'>, keys: ProviderKeys) {
+    this.#install(keys);
+  }
+
+  get current(): Provider {
+    return this.#current;
+  }
+
+  /** A request handler that always reaches the current provider. */
+  readonly callback = (req: IncomingMessage, res: ServerResponse): Promise<void> => this.#handler(req, res);
+
+  /** Reloads the keys; true when they had changed and a new provider now serves. */
+  async refresh(): Promise<boolean> {
+    const keys = await loadProviderKeys(this.deps.orm.em.fork(), this.deps.secrets);
+    if (keys.version === this.#version) return false;
+    this.#install(keys);
+    return true;
+  }
+
+  #install(keys: ProviderKeys): void {
+    const provider = createProvider({ ...this.deps, keys });
+    this.#current = provider;
+    this.#handler = provider.callback();
+    this.#version = keys.version;
+  }
 }

@@ -6,44 +6,19 @@ import type Provider from 'oidc-provider';
 import type { Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
 import type { UserService } from '../../users/user.service.js';
+import type { ProviderRef } from '../provider.js';
 import { OidcConsent } from '../consent.entity.js';
+import { formTargets, pageHeaders } from './headers.js';
 import {
   consentPage, errorPage, loginPage, STYLESHEET, STYLESHEET_PATH,
 } from './pages.js';
 
 export interface InteractionDeps {
-  provider: Provider;
+  providers: ProviderRef;
   orm: MikroORM;
   secrets: Secrets;
   users: UserService;
   logger: Logger;
-}
-
-/** Where a form may send the browser: here, and on through redirects to the client's redirect URI. */
-export function formTargets(...uris: Array<string | undefined>): string[] {
-  const targets = new Set(["'self'"]);
-  for (const uri of uris) {
-    if (!uri) continue;
-    try {
-      const url = new URL(uri);
-      targets.add(url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol);
-    } catch {
-      // not a URL: nothing to allow
-    }
-  }
-  return [...targets];
-}
-
-/** Headers for every interactive page: no caching, no framing, no script, no referrer leaks. */
-export function pageHeaders(targets: string[] = ["'self'"]): Record<string, string> {
-  return {
-    'Cache-Control': 'no-store',
-    Pragma: 'no-cache',
-    'Content-Security-Policy': `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${targets.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-  };
 }
 
 function send(res: Response, status: number, html: string, targets?: string[]): void {
@@ -53,7 +28,7 @@ function send(res: Response, status: number, html: string, targets?: string[]): 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 export function createInteractionRouter({
-  provider, orm, secrets, users, logger,
+  providers, orm, secrets, users, logger,
 }: InteractionDeps): Router {
   const router = express.Router();
   const form = express.urlencoded({ extended: false, limit: '10kb', parameterLimit: 20 });
@@ -63,7 +38,7 @@ export function createInteractionRouter({
   async function interaction(req: Request, res: Response, post: boolean): Promise<Details | undefined> {
     let details: Details;
     try {
-      details = await provider.interactionDetails(req, res);
+      details = await providers.current.interactionDetails(req, res);
     } catch {
       send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
       return undefined;
@@ -83,7 +58,7 @@ export function createInteractionRouter({
   }
 
   const clientName = async (clientId: unknown) => {
-    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+    const client = typeof clientId === 'string' ? await providers.current.Client.find(clientId) : undefined;
     return client?.clientName ?? 'the application';
   };
   const targetsOf = (details: Details) => formTargets(details.params.redirect_uri as string | undefined);
@@ -148,7 +123,7 @@ export function createInteractionRouter({
         renderLogin(res, details, await clientName(details.params.client_id), login, true);
         return;
       }
-      await provider.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
+      await providers.current.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
     } catch (error) {
       next(error);
     }
@@ -163,7 +138,7 @@ export function createInteractionRouter({
         return;
       }
       if ((req.body as Record<string, unknown>).decision !== 'allow') {
-        await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false });
+        await providers.current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false });
         return;
       }
       const { accountId } = details.session;
@@ -171,15 +146,15 @@ export function createInteractionRouter({
       const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
         missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>;
       };
-      const grant = (details.grantId ? await provider.Grant.find(details.grantId) : undefined)
-        ?? new provider.Grant({ accountId, clientId });
+      const grant = (details.grantId ? await providers.current.Grant.find(details.grantId) : undefined)
+        ?? new providers.current.Grant({ accountId, clientId });
       if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
       if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
       for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
       const grantId = await grant.save();
       // Remembered per user and client, so a later sign-in in another browser skips this page too.
       await orm.em.fork().upsert(OidcConsent, { user: accountId, client: clientId, grantId });
-      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      await providers.current.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     } catch (error) {
       next(error);
     }
@@ -189,7 +164,7 @@ export function createInteractionRouter({
     try {
       const details = await interaction(req, res, true);
       if (!details) return;
-      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled signing in' }, { mergeWithLastSubmission: false });
+      await providers.current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled signing in' }, { mergeWithLastSubmission: false });
     } catch (error) {
       next(error);
     }
