@@ -1,5 +1,6 @@
 // The Authorization Code flow with PKCE, driven by openid-client and a cookie-keeping form browser: sign-in and
 // consent pages, code exchange, userinfo, refresh, introspection, revocation, logout, and every error on the way.
+import * as jose from 'jose';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import { useTestApp } from '../helpers/app.js';
 import { FormBrowser, type Page } from '../helpers/browser.js';
@@ -88,6 +89,8 @@ describe('the whole flow', () => {
 
     const tokens = await exchange(flow, redirected);
     expect(tokens.claims()).toMatchObject({ sub: user.user.id, nonce: flow.nonce, iss: t.current.issuer, aud: client.id });
+    // openid-client checked the claims; the signature verifies against the published keys too.
+    await jose.jwtVerify(tokens.id_token!, jose.createRemoteJWKSet(new URL(`${t.current.issuer}/jwks`)), { issuer: t.current.issuer, audience: client.id });
     expect(tokens.refresh_token).toEqual(expect.any(String));
 
     // /graphql accepts the access token; userinfo answers for the granted scopes.
@@ -209,6 +212,15 @@ describe('errors', () => {
     const browser = new FormBrowser([REDIRECT]);
     const flow = await authorize(browser, {}, await clientConfig(t.current, passwordOnly));
     expect(flow.page.html + flow.page.url).toContain('unauthorized_client');
+  });
+
+  it('lets a client introspect and revoke only its own tokens', async () => {
+    const { tokens } = await fullFlow();
+    const otherClient = await createClient(t.current, [AuthClientGrant.AUTHORIZATION_CODE], [REDIRECT]);
+    const other = await clientConfig(t.current, otherClient);
+    expect(await oidc.tokenIntrospection(other, tokens.access_token)).toEqual({ active: false });
+    expect(await oauthError(oidc.tokenRevocation(other, tokens.access_token))).toMatchObject({ error: 'invalid_request' });
+    expect((await graphql(t.current.url, '{ viewer { id } }', {}, tokens.access_token)).status).toBe(200);
   });
 
   it('refuses a form posted without its CSRF token, or with another interaction\'s', async () => {
