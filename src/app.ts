@@ -21,6 +21,7 @@ import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
+import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
 
 export interface App {
   server: Server;
@@ -38,6 +39,7 @@ export interface Services {
   users: UserService;
   accessControl: AccessControlService;
   authClients: AuthClientService;
+  personalAccessTokens: PersonalAccessTokenService;
 }
 
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -50,15 +52,20 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const { orm } = database;
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
-    const services: Services = {
-      users: new UserService(),
-      accessControl: new AccessControlService(),
-      authClients: new AuthClientService(secrets),
-    };
-    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, services.users);
+    const users = new UserService();
+    const authClients = new AuthClientService(secrets);
+    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
+    // The provider asks about personal access tokens, whose service in turn mints them through the provider.
+    const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(orm.em.fork(), value));
     const providers = new ProviderHost({
-      config, orm, secrets, logger, users: services.users, authClients: services.authClients,
+      config, orm, secrets, logger, users, authClients, usablePersonalAccessToken,
     }, keys);
+    const services: Services = {
+      users,
+      accessControl: new AccessControlService(),
+      authClients,
+      personalAccessTokens: new PersonalAccessTokenService(providers, secrets, config.personalAccessTokenMaxDays),
+    };
 
     const app = express();
     app.disable('x-powered-by');
@@ -92,7 +99,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({
-        orm, providers, users: services.users, accessControl: services.accessControl,
+        orm, providers, users, accessControl: services.accessControl, personalAccessTokens: services.personalAccessTokens,
       }),
     }));
     app.get('/healthz', async (_req, res) => {

@@ -2,16 +2,18 @@
 // Works in both storage modes, with or without the service running (see db/embedded.ts).
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse } from './db/embedded.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { DomainError } from './shared/errors.js';
-import { RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
+import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
+import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
+import { createLogger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
 
@@ -24,6 +26,8 @@ Commands:
   permission:grant (--username U | --group G) --permission NAME
   client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
   keys:rotate          new signing keys become current; the old stay published until their tokens expire
+  token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
+                       a personal access token for U, through a client with the personal_access grant
 
 --password-stdin reads the password from the first line of standard input, keeping it off the command line.
 --json prints one JSON object on stdout.`;
@@ -42,6 +46,9 @@ const options = {
   permission: { type: 'string' },
   grant: { type: 'string', multiple: true },
   'redirect-uri': { type: 'string', multiple: true },
+  client: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  'expires-in': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -49,13 +56,15 @@ const options = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
 
 interface Services {
+  config: Config;
+  orm: MikroORM;
   secrets: Secrets;
   users: UserService;
   accessControl: AccessControlService;
   authClients: AuthClientService;
 }
 
-function required(values: Values, name: 'username' | 'email' | 'name' | 'group' | 'permission'): string {
+function required(values: Values, name: 'username' | 'email' | 'name' | 'group' | 'permission' | 'client'): string {
   const value = values[name];
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
@@ -141,6 +150,39 @@ const commands: Record<string, Command> = {
     };
   },
 
+  async 'token:create'(em, values, services) {
+    const username = required(values, 'username');
+    const user = await services.users.findByUsername(em, username);
+    if (!user) throw new UsageError(`There is no user named "${username}"`);
+    let expiresAt: Date | undefined;
+    if (values['expires-in'] !== undefined) {
+      const match = /^(\d+)([dh])$/.exec(values['expires-in'].trim());
+      if (!match) throw new UsageError('--expires-in is a number of days or hours, e.g. 30d or 12h');
+      expiresAt = new Date(Date.now() + Number(match[1]) * (match[2] === 'd' ? 24 : 1) * 3600 * 1000);
+    }
+    // Minting an access token takes the OIDC provider, built from the stored keys as the service builds it. Loaded
+    // here only: oidc-provider warns about Node 20 on import, which the other commands need not print.
+    const { ProviderHost } = await import('./oidc/provider.js');
+    const keys = await withBootstrapLock(services.orm, (tx) => ensureProviderKeys(tx, services.secrets));
+    const providers = new ProviderHost({
+      config: services.config,
+      orm: services.orm,
+      secrets: services.secrets,
+      users: services.users,
+      authClients: services.authClients,
+      logger: createLogger('silent'),
+      usablePersonalAccessToken: () => Promise.resolve(false),
+    }, keys);
+    const personalAccessTokens = new PersonalAccessTokenService(providers, services.secrets, services.config.personalAccessTokenMaxDays);
+    const { personalAccessToken, token } = await personalAccessTokens.create(em, user, {
+      name: required(values, 'name'), authClientId: required(values, 'client'), scopes: values.scope ?? [], expiresAt,
+    });
+    return {
+      result: { id: personalAccessToken.id, token },
+      text: `Created the personal access token "${personalAccessToken.name}" for "${user.username}", valid until ${personalAccessToken.expiresAt.toISOString()}:\n  ${token}\nIt is shown only this once.`,
+    };
+  },
+
   async 'keys:rotate'(em, _values, { secrets }) {
     const kids = await em.transactional((tx) => rotateSigningKeys(tx, secrets));
     return {
@@ -193,7 +235,7 @@ async function run(argv: string[]): Promise<number> {
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     const services: Services = {
-      secrets, users: new UserService(), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets),
+      config, orm: database.orm, secrets, users: new UserService(), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets),
     };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
     const { result, text } = await command(database.orm.em.fork(), values, services);

@@ -14,6 +14,8 @@ export interface Config {
   admin: { username: string; password: string } | undefined;
   /** Runs behind a TLS-terminating proxy: trust X-Forwarded-* headers. */
   trustProxy: boolean;
+  /** The longest a personal access token may live, and its default lifetime. */
+  personalAccessTokenMaxDays: number;
   logLevel: 'silent' | 'error' | 'info';
 }
 
@@ -104,6 +106,11 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 8 characters');
   }
 
+  const patDays = optional(env, 'PAT_MAX_LIFETIME_DAYS') ?? '365';
+  if (!/^\d+$/.test(patDays.trim()) || Number(patDays) < 1 || Number(patDays) > 3650) {
+    throw new ConfigError('PAT_MAX_LIFETIME_DAYS', `must be a whole number of days from 1 to 3650, got "${patDays}"`);
+  }
+
   const logLevel = optional(env, 'LOG_LEVEL') ?? 'info';
   if (logLevel !== 'silent' && logLevel !== 'error' && logLevel !== 'info') {
     throw new ConfigError('LOG_LEVEL', `must be one of silent, error, info, got "${logLevel}"`);
@@ -120,6 +127,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
       ? { username: adminUsername.trim(), password: adminPassword }
       : undefined,
     trustProxy: parseBoolean(env, 'TRUST_PROXY'),
+    personalAccessTokenMaxDays: Number(patDays),
     logLevel,
   };
 }

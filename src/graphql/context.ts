@@ -6,6 +6,7 @@ import type { AccessControlService } from '../access-control/access-control.serv
 import type { User } from '../users/user.entity.js';
 import type { UserService } from '../users/user.service.js';
 import type { ProviderRef } from '../oidc/provider.js';
+import { PERSONAL_ACCESS_GTY, type PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 
 export interface Viewer {
   user: User;
@@ -24,6 +25,7 @@ export interface ContextDeps {
   providers: ProviderRef;
   users: UserService;
   accessControl: AccessControlService;
+  personalAccessTokens: PersonalAccessTokenService;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -38,7 +40,7 @@ function invalidToken(message: string): GraphQLError {
 }
 
 export function createContextFactory({
-  orm, providers, users, accessControl,
+  orm, providers, users, accessControl, personalAccessTokens,
 }: ContextDeps) {
   async function viewerFor(em: EntityManager, header: string): Promise<Viewer> {
     const provider = providers.current;
@@ -58,6 +60,11 @@ export function createContextFactory({
     if (!client || !user) throw invalidToken('The access token is invalid, expired or revoked');
     if (token.expiresWithSession && (!session || session.accountId !== token.accountId || session.grantIdFor(token.clientId) !== token.grantId)) {
       throw invalidToken('The access token is invalid, expired or revoked');
+    }
+    if (token.gty === PERSONAL_ACCESS_GTY) {
+      const personal = await personalAccessTokens.usable(em, value);
+      if (!personal) throw invalidToken('The access token is invalid, expired or revoked');
+      await personalAccessTokens.touch(em, personal);
     }
     return { user, permissions: new Set(await accessControl.effectivePermissions(em, user)) };
   }

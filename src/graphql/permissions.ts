@@ -45,9 +45,13 @@ export const permissions = shield({
     authClients: can(PERMISSIONS.viewAuthClients),
     authClient: can(PERMISSIONS.viewAuthClients),
     viewer: isSignedIn,
+    // Anyone signed in manages their own tokens; the service only ever touches the viewer's.
+    personalAccessTokens: isSignedIn,
   },
   Mutation: {
     createAuthClient: can(PERMISSIONS.createAuthClients),
+    createPersonalAccessToken: isSignedIn,
+    revokePersonalAccessToken: isSignedIn,
   },
   // Objects reachable only through the guarded fields above.
   AuthClient: allow,
@@ -56,6 +60,11 @@ export const permissions = shield({
   PageInfo: allow,
   CreateAuthClientPayload: allow,
   User: allow,
+  PersonalAccessToken: allow,
+  PersonalAccessTokenClient: allow,
+  PersonalAccessTokenEdge: allow,
+  PersonalAccessTokenConnection: allow,
+  CreatePersonalAccessTokenPayload: allow,
 }, {
   fallbackRule: deny,
   fallbackError: () => forbidden('see this field'),

@@ -4,10 +4,15 @@ import { printSchema } from 'graphql';
 import { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { Secrets } from '../shared/secrets.js';
 import { buildBareSchema } from './schema.js';
+import { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 
 export async function schemaSdl(): Promise<string> {
   // The schema's shape does not depend on keys; a throwaway one satisfies the constructor.
-  const schema = await buildBareSchema({ authClients: new AuthClientService(new Secrets('x'.repeat(32))) });
+  const secrets = new Secrets('x'.repeat(32));
+  const schema = await buildBareSchema({
+    authClients: new AuthClientService(secrets),
+    personalAccessTokens: new PersonalAccessTokenService({ get current(): never { throw new Error('no provider') } }, secrets, 365),
+  });
   return `${printSchema(schema)}\n`;
 }
 

@@ -5,19 +5,23 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { AuthClientResolver } from '../auth-clients/auth-client.resolver.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { ViewerResolver } from '../users/viewer.resolver.js';
+import { PersonalAccessTokenResolver } from '../personal-access-tokens/personal-access-token.resolver.js';
+import type { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 import { permissions } from './permissions.js';
 
 export interface SchemaServices {
   authClients: AuthClientService;
+  personalAccessTokens: PersonalAccessTokenService;
 }
 
-const resolvers = [AuthClientResolver, ViewerResolver] as const;
+const resolvers = [AuthClientResolver, ViewerResolver, PersonalAccessTokenResolver] as const;
 
 /** The schema as type-graphql emits it, without rules: what schema.graphql holds. */
 export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
     [AuthClientResolver, new AuthClientResolver(services.authClients)],
     [ViewerResolver, new ViewerResolver()],
+    [PersonalAccessTokenResolver, new PersonalAccessTokenResolver(services.personalAccessTokens)],
   ]);
   const container: ContainerType = { get: (someClass) => instances.get(someClass) };
   return buildSchema({ resolvers, container, validate: false });

@@ -9,6 +9,7 @@ import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
 import { createAdapterClass } from './adapter.js';
+import { PERSONAL_ACCESS_GTY } from '../personal-access-tokens/personal-access-token.service.js';
 import { OidcConsent } from './consent.entity.js';
 import { formTargets, pageHeaders } from './interactions/headers.js';
 import { errorPage, loggedOutPage, logoutPage } from './interactions/pages.js';
@@ -24,6 +25,8 @@ export interface ProviderDeps {
   users: UserService;
   authClients: AuthClientService;
   logger: Logger;
+  /** Whether a personal access token may be used now (see personal-access-tokens/). */
+  usablePersonalAccessToken: (value: string) => Promise<boolean>;
 }
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
@@ -72,7 +75,14 @@ function configuration(deps: ProviderDeps): Configuration {
       },
       introspection: {
         enabled: true,
-        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+        // Personal access tokens are made for resource servers to check: any client may introspect one, and learns
+        // it is inactive once revoked, expired, its user deactivated or its client no longer allowing them.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.kind === 'AccessToken' && (token as { gty?: string }).gty === PERSONAL_ACCESS_GTY) {
+            return deps.usablePersonalAccessToken(token.jti);
+          }
+          return token.clientId === client.clientId;
+        },
       },
     },
     pkce: { required: () => true },

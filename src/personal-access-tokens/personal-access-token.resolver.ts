@@ -1,0 +1,48 @@
+// Thin GraphQL resolvers for the signed-in user's own personal access tokens.
+import {
+  Arg, Args, Ctx, ID, Mutation, Query, Resolver,
+} from 'type-graphql';
+import type { Context } from '../graphql/context.js';
+import { NotAuthenticated } from '../shared/errors.js';
+import { PersonalAccessTokenService } from './personal-access-token.service.js';
+import {
+  CreatePersonalAccessTokenPayload, PersonalAccessTokenConnection, PersonalAccessTokenType,
+} from './personal-access-token.type.js';
+import { CreatePersonalAccessTokenInput, PersonalAccessTokensArgs } from './personal-access-token.input.js';
+
+function viewerOf({ viewer }: Context) {
+  if (!viewer) throw new NotAuthenticated(); // the rules let no anonymous call through; this keeps types honest
+  return viewer.user;
+}
+
+@Resolver(() => PersonalAccessTokenType)
+export class PersonalAccessTokenResolver {
+  constructor(private readonly service: PersonalAccessTokenService) {}
+
+  @Query(() => PersonalAccessTokenConnection, { description: 'Your personal access tokens, newest first. Needs a signed-in user' })
+  async personalAccessTokens(@Ctx() context: Context, @Args() { first, after }: PersonalAccessTokensArgs): Promise<PersonalAccessTokenConnection> {
+    const page = await this.service.list(context.em, viewerOf(context), first ?? 50, after);
+    const edges = page.tokens.map((token) => ({ cursor: page.cursorOf(token), node: PersonalAccessTokenType.from(token) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: Boolean(after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount: page.totalCount,
+    };
+  }
+
+  @Mutation(() => CreatePersonalAccessTokenPayload, { description: 'Creates a token for you. Needs a signed-in user' })
+  async createPersonalAccessToken(@Ctx() context: Context, @Arg('input') input: CreatePersonalAccessTokenInput): Promise<CreatePersonalAccessTokenPayload> {
+    const { personalAccessToken, token } = await this.service.create(context.em, viewerOf(context), input);
+    return { personalAccessToken: PersonalAccessTokenType.from(personalAccessToken), token };
+  }
+
+  @Mutation(() => PersonalAccessTokenType, { description: 'Revokes one of your tokens; it stops working at once. Needs a signed-in user' })
+  async revokePersonalAccessToken(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<PersonalAccessTokenType> {
+    return PersonalAccessTokenType.from(await this.service.revoke(context.em, viewerOf(context), id));
+  }
+}

@@ -1,0 +1,184 @@
+// Personal access tokens: minted as oidc-provider access tokens (so /graphql and introspection take them like any
+// other), with a recognisable prefix, stored only as a keyed hash, listed, revoked, and checked on every use.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AuthClient, AuthClientGrant } from '../auth-clients/auth-client.entity.js';
+import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
+import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { randomToken, type Secrets } from '../shared/secrets.js';
+import type { User } from '../users/user.entity.js';
+import { OidcPayload } from '../oidc/oidc-payload.entity.js';
+import type { ProviderRef } from '../oidc/provider.js';
+import { PersonalAccessToken } from './personal-access-token.entity.js';
+
+/** Marks our personal access tokens, so secret scanners can recognise a leaked one. */
+export const PERSONAL_ACCESS_TOKEN_PREFIX = 'acp_';
+/** The grant type recorded on the access token, and how a token is recognised as personal. */
+export const PERSONAL_ACCESS_GTY = 'personal_access';
+/** What a personal access token may carry; offline_access means nothing for a token that is itself long-lived. */
+export const PERSONAL_ACCESS_SCOPES = ['openid', 'profile', 'email'] as const;
+/** lastUsedAt is written at most this often per token. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+const NAME_MAX_LENGTH = 100;
+const DISPLAYED_CHARS = 10;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface PersonalAccessTokenDraft {
+  name: string;
+  authClientId: string;
+  scopes?: readonly string[] | null;
+  expiresAt?: Date | null;
+}
+
+export interface PersonalAccessTokenPage {
+  tokens: PersonalAccessToken[];
+  hasNextPage: boolean;
+  totalCount: number;
+  cursorOf(token: PersonalAccessToken): string;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function nameTaken(name: string): ValidationFailed {
+  return ValidationFailed.of('name', `You already have a personal access token named "${name}"`);
+}
+
+const encodeCursor = (token: PersonalAccessToken) => Buffer.from(JSON.stringify([token.createdAt.toISOString(), token.id])).toString('base64url');
+
+function decodeCursor(cursor: string): [Date, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' && isUuid(value[1])) {
+      const createdAt = new Date(value[0]);
+      if (!Number.isNaN(createdAt.getTime())) return [createdAt, value[1]];
+    }
+  } catch {
+    // fall through
+  }
+  throw ValidationFailed.of('after', 'The cursor is not valid: pass the endCursor of a previous page');
+}
+
+export class PersonalAccessTokenService {
+  constructor(
+    private readonly providers: ProviderRef,
+    private readonly secrets: Secrets,
+    private readonly maxLifetimeDays: number,
+  ) {}
+
+  /** The keyed hash a token value is stored under: the same the OIDC adapter uses for every access token. */
+  hashOf(value: string): string {
+    return this.secrets.hash('oidc-id', value);
+  }
+
+  async create(em: EntityManager, user: User, draft: PersonalAccessTokenDraft, now = new Date()): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
+    const problems: Problem[] = [];
+    const name = draft.name.trim();
+    if (name === '' || name.length > NAME_MAX_LENGTH || CONTROL_CHARACTERS.test(name)) {
+      problems.push({ field: 'name', message: `Give the token a name of 1 to ${NAME_MAX_LENGTH} characters, without control characters` });
+    }
+    const client = isUuid(draft.authClientId) ? await em.findOne(AuthClient, { id: draft.authClientId }) : null;
+    if (!client || !client.grants.includes(AuthClientGrant.PERSONAL_ACCESS)) {
+      problems.push({ field: 'authClientId', message: 'Choose an auth client that allows Personal Access Tokens' });
+    }
+    const scopes = [...new Set(draft.scopes ?? [])];
+    const unknown = scopes.filter((scope) => !(PERSONAL_ACCESS_SCOPES as readonly string[]).includes(scope));
+    if (unknown.length > 0) {
+      problems.push({ field: 'scopes', message: `Unknown scope "${unknown[0]}"; choose from ${PERSONAL_ACCESS_SCOPES.join(', ')}` });
+    }
+    const latest = new Date(now.getTime() + this.maxLifetimeDays * DAY_MS);
+    const expiresAt = draft.expiresAt ?? latest;
+    if (Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now.getTime()) {
+      problems.push({ field: 'expiresAt', message: 'The expiry must be in the future' });
+    } else if (expiresAt.getTime() > latest.getTime()) {
+      problems.push({ field: 'expiresAt', message: `A token can live at most ${this.maxLifetimeDays} days, until ${latest.toISOString()}` });
+    }
+    if (problems.length > 0 || !client) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
+
+    const provider = this.providers.current;
+    const oidcClient = await provider.Client.find(client.id);
+    if (!oidcClient) throw ValidationFailed.of('authClientId', 'Choose an auth client that allows Personal Access Tokens');
+
+    const value = `${PERSONAL_ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
+    const personalAccessToken = em.create(PersonalAccessToken, {
+      user, client, name, scopes, tokenHash: this.hashOf(value), tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
+    });
+    try {
+      await em.flush();
+    } catch (error) {
+      em.clear();
+      if (isUniqueViolation(error, 'personal_access_tokens_user_name_unique')) throw nameTaken(name);
+      throw error;
+    }
+
+    // The token is an access token like any other, under our own value and lifetime.
+    // No Grant: a Grant lives 30 days, a token up to its own expiry; what the token may do is checked on each use.
+    const accessToken = new provider.AccessToken({
+      grantId: undefined as unknown as string,
+      jti: value,
+      client: oidcClient,
+      accountId: user.id,
+      gty: PERSONAL_ACCESS_GTY,
+      scope: scopes.join(' ') || undefined,
+      expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+    });
+    // oidc-provider picks the format only when it makes the value itself.
+    (accessToken as unknown as { format: string }).format = 'opaque';
+    try {
+      await accessToken.save();
+    } catch (error) {
+      await em.nativeDelete(PersonalAccessToken, { id: personalAccessToken.id });
+      throw error;
+    }
+    return { personalAccessToken, token: value };
+  }
+
+  /** The user's tokens that are not revoked, newest first. */
+  async list(em: EntityManager, user: User, first: number, after?: string | null): Promise<PersonalAccessTokenPage> {
+    if (!Number.isInteger(first) || first < 0 || first > 100) throw ValidationFailed.of('first', 'first must be between 0 and 100');
+    const where = { user, revokedAt: null };
+    const totalCount = await em.count(PersonalAccessToken, where);
+    const qb = em.createQueryBuilder(PersonalAccessToken, 't').where(where);
+    if (after) {
+      const [createdAt, id] = decodeCursor(after);
+      qb.andWhere('(t.created_at, t.id) < (?, ?)', [createdAt, id]);
+    }
+    const rows = await qb.orderBy([{ createdAt: 'desc' }, { id: 'desc' }]).limit(first + 1).getResultList();
+    await em.populate(rows, ['client']);
+    return {
+      tokens: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor,
+    };
+  }
+
+  /** Revokes one of the user's own tokens. Another user's id is NOT_FOUND, so that ids disclose nothing. */
+  async revoke(em: EntityManager, user: User, id: string): Promise<PersonalAccessToken> {
+    const token = isUuid(id) ? await em.findOne(PersonalAccessToken, { id, user, revokedAt: null }, { populate: ['client'] }) : null;
+    if (!token) throw new NotFound('There is no personal access token with this id');
+    token.revokedAt = new Date();
+    await em.flush();
+    await em.nativeDelete(OidcPayload, { model: 'AccessToken', id: token.tokenHash });
+    return token;
+  }
+
+  /**
+   * The token's record if it may be used now: not revoked, not expired, its user active, and its client still
+   * allowing personal access tokens. Checked on every use, so editing or deleting a client takes effect at once.
+   */
+  async usable(em: EntityManager, value: string, now = new Date()): Promise<PersonalAccessToken | null> {
+    const token = await em.findOne(PersonalAccessToken, { tokenHash: this.hashOf(value) }, { populate: ['client', 'user'] });
+    if (!token || token.revokedAt || token.expiresAt.getTime() <= now.getTime()) return null;
+    if (!token.user.getEntity().isActive) return null;
+    if (!token.client.getEntity().grants.includes(AuthClientGrant.PERSONAL_ACCESS)) return null;
+    return token;
+  }
+
+  /** Records a use, writing at most once a minute per token. */
+  async touch(em: EntityManager, token: PersonalAccessToken, now = new Date()): Promise<void> {
+    if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+    await em.nativeUpdate(
+      PersonalAccessToken,
+      { id: token.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: staleBefore } }] },
+      { lastUsedAt: now },
+    );
+  }
+}
