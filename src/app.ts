@@ -88,13 +88,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       providers, orm, secrets, users: services.users, logger,
     }));
     // The published keys come from the database, so a key rotated on any instance is published by all at once.
-    app.get('/oidc/jwks', async (_req, res, next) => {
-      try {
-        const published = publicJwks(await loadProviderKeys(orm.em.fork(), secrets));
-        res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(published));
-      } catch (error) {
-        next(error);
-      }
+    app.get('/oidc/jwks', async (_req, res) => {
+      const published = publicJwks(await loadProviderKeys(orm.em.fork(), secrets));
+      res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(published));
     });
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {

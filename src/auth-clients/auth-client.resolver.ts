@@ -3,6 +3,7 @@ import {
   Arg, Args, Ctx, ID, Mutation, Query, Resolver,
 } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
+import { toConnection } from '../graphql/connection.js';
 import { AuthClientService } from './auth-client.service.js';
 import {
   AuthClientConnection, AuthClientType, CreateAuthClientPayload,
@@ -18,19 +19,7 @@ export class AuthClientResolver {
     @Ctx() { em }: Context,
     @Args() { first, after, search }: AuthClientsArgs,
   ): Promise<AuthClientConnection> {
-    const page = await this.service.list(em, { first: first ?? 50, after, search });
-    const edges = page.authClients.map((authClient) => ({ cursor: page.cursorOf(authClient), node: AuthClientType.from(authClient) }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        // Cheap and true enough for forward paging: a cursor was given, so a page came before (Relay allows this).
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-      totalCount: page.totalCount,
-    };
+    return toConnection(await this.service.list(em, { first: first ?? 50, after, search }), after, (authClient) => AuthClientType.from(authClient));
   }
 
   @Query(() => AuthClientType, { nullable: true, description: 'One auth client, or null. Needs view-auth_clients' })

@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
 import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
+import { decodeCursor, encodeCursor, type Page } from '../shared/pages.js';
 import type { User } from '../users/user.entity.js';
 import { AuthClient } from './auth-client.entity.js';
 import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from './auth-client.validation.js';
@@ -20,13 +21,6 @@ export interface CreatedAuthClient {
   clientSecret: string;
 }
 
-export interface AuthClientPage {
-  authClients: AuthClient[];
-  hasNextPage: boolean;
-  totalCount: number;
-  cursorOf(authClient: AuthClient): string;
-}
-
 export interface PageRequest {
   first: number;
   after?: string | null;
@@ -38,21 +32,7 @@ function nameTaken(name: string): ValidationFailed {
 }
 
 // A cursor is the sort key of the last row seen: the lower-cased name, then the id as a tie-break.
-function encodeCursor(authClient: AuthClient): string {
-  return Buffer.from(JSON.stringify([authClient.name.toLowerCase(), authClient.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && !value[0].includes('\u0000') && typeof value[1] === 'string' && isUuid(value[1])) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw ValidationFailed.of('after', 'The cursor is not valid: pass the endCursor of a previous page');
-}
+const cursorOf = (authClient: AuthClient) => encodeCursor([authClient.name.toLowerCase(), authClient.id]);
 
 export class AuthClientService {
   constructor(private readonly secrets: Secrets) {}
@@ -96,7 +76,7 @@ export class AuthClientService {
   }
 
   /** One page of clients sorted by name (any case), optionally filtered by a case-insensitive substring of the name. */
-  async list(em: EntityManager, { first, after, search }: PageRequest): Promise<AuthClientPage> {
+  async list(em: EntityManager, { first, after, search }: PageRequest): Promise<Page<AuthClient>> {
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
       throw ValidationFailed.of('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
     }
@@ -107,7 +87,7 @@ export class AuthClientService {
     const totalCount = await qb.clone().getCount();
 
     if (after) {
-      const [lowerName, id] = decodeCursor(after);
+      const [lowerName, id] = decodeCursor(after, 2, ([, id]) => isUuid(id!));
       qb.andWhere('(lower(c.name), c.id) > (?, ?)', [lowerName, id]);
     }
     const rows = await qb
@@ -116,10 +96,7 @@ export class AuthClientService {
       .getResultList();
 
     return {
-      authClients: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      totalCount,
-      cursorOf: encodeCursor,
+      items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf,
     };
   }
 }

@@ -3,6 +3,7 @@ import {
   Arg, Args, Ctx, ID, Mutation, Query, Resolver,
 } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
+import { toConnection } from '../graphql/connection.js';
 import { NotAuthenticated } from '../shared/errors.js';
 import { PersonalAccessTokenService } from './personal-access-token.service.js';
 import {
@@ -21,18 +22,7 @@ export class PersonalAccessTokenResolver {
 
   @Query(() => PersonalAccessTokenConnection, { description: 'Your personal access tokens, newest first. Needs a signed-in user' })
   async personalAccessTokens(@Ctx() context: Context, @Args() { first, after }: PersonalAccessTokensArgs): Promise<PersonalAccessTokenConnection> {
-    const page = await this.service.list(context.em, viewerOf(context), first ?? 50, after);
-    const edges = page.tokens.map((token) => ({ cursor: page.cursorOf(token), node: PersonalAccessTokenType.from(token) }));
-    return {
-      edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: Boolean(after),
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
-      totalCount: page.totalCount,
-    };
+    return toConnection(await this.service.list(context.em, viewerOf(context), first ?? 50, after), after, (token) => PersonalAccessTokenType.from(token));
   }
 
   @Mutation(() => CreatePersonalAccessTokenPayload, { description: 'Creates a token for you. Needs a signed-in user' })

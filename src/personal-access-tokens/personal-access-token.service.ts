@@ -5,6 +5,7 @@ import { AuthClient, AuthClientGrant } from '../auth-clients/auth-client.entity.
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
 import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
+import { decodeCursor, encodeCursor, type Page } from '../shared/pages.js';
 import type { User } from '../users/user.entity.js';
 import { OidcPayload } from '../oidc/oidc-payload.entity.js';
 import type { ProviderRef } from '../oidc/provider.js';
@@ -29,13 +30,6 @@ export interface PersonalAccessTokenDraft {
   expiresAt?: Date | null;
 }
 
-export interface PersonalAccessTokenPage {
-  tokens: PersonalAccessToken[];
-  hasNextPage: boolean;
-  totalCount: number;
-  cursorOf(token: PersonalAccessToken): string;
-}
-
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -43,20 +37,8 @@ function nameTaken(name: string): ValidationFailed {
   return ValidationFailed.of('name', `You already have a personal access token named "${name}"`);
 }
 
-const encodeCursor = (token: PersonalAccessToken) => Buffer.from(JSON.stringify([token.createdAt.toISOString(), token.id])).toString('base64url');
-
-function decodeCursor(cursor: string): [Date, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' && isUuid(value[1])) {
-      const createdAt = new Date(value[0]);
-      if (!Number.isNaN(createdAt.getTime())) return [createdAt, value[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw ValidationFailed.of('after', 'The cursor is not valid: pass the endCursor of a previous page');
-}
+// A cursor is the sort key of the last row seen: creation time, then the id as a tie-break.
+const cursorOf = (token: PersonalAccessToken) => encodeCursor([token.createdAt.toISOString(), token.id]);
 
 export class PersonalAccessTokenService {
   constructor(
@@ -133,19 +115,19 @@ export class PersonalAccessTokenService {
   }
 
   /** The user's tokens that are not revoked, newest first. */
-  async list(em: EntityManager, user: User, first: number, after?: string | null): Promise<PersonalAccessTokenPage> {
+  async list(em: EntityManager, user: User, first: number, after?: string | null): Promise<Page<PersonalAccessToken>> {
     if (!Number.isInteger(first) || first < 0 || first > 100) throw ValidationFailed.of('first', 'first must be between 0 and 100');
     const where = { user, revokedAt: null };
     const totalCount = await em.count(PersonalAccessToken, where);
     const qb = em.createQueryBuilder(PersonalAccessToken, 't').where(where);
     if (after) {
-      const [createdAt, id] = decodeCursor(after);
-      qb.andWhere('(t.created_at, t.id) < (?, ?)', [createdAt, id]);
+      const [createdAt, id] = decodeCursor(after, 2, ([time, id]) => !Number.isNaN(Date.parse(time!)) && isUuid(id!));
+      qb.andWhere('(t.created_at, t.id) < (?, ?)', [new Date(createdAt!), id]);
     }
     const rows = await qb.orderBy([{ createdAt: 'desc' }, { id: 'desc' }]).limit(first + 1).getResultList();
     await em.populate(rows, ['client']);
     return {
-      tokens: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor,
+      items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf,
     };
   }
 

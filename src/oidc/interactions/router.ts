@@ -79,98 +79,82 @@ export function createInteractionRouter({
     res.set({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).type('css').send(STYLESHEET);
   });
 
-  router.get('/oidc/interaction/:uid', async (req, res, next) => {
-    try {
-      const details = await interaction(req, res, false);
-      if (!details) return;
-      const name = await clientName(details.params.client_id);
-      if (details.prompt.name === 'login') {
-        renderLogin(res, details, name);
-        return;
-      }
-      if (details.prompt.name === 'consent') {
-        const accountId = details.session?.accountId;
-        const user = accountId ? await users.findActive(orm.em.fork(), accountId) : null;
-        if (!user) {
-          send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
-          return;
-        }
-        const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ').filter(Boolean) : [];
-        send(res, 200, consentPage({
-          action: `${base(details.uid)}/consent`, csrf: csrfFor(details.uid), clientName: name, username: user.username, scopes: requested,
-        }), targetsOf(details));
-        return;
-      }
-      send(res, 400, errorPage('Cannot continue', 'This step of signing in is not supported.'));
-    } catch (error) {
-      next(error);
+  router.get('/oidc/interaction/:uid', async (req, res) => {
+    const details = await interaction(req, res, false);
+    if (!details) return;
+    const name = await clientName(details.params.client_id);
+    if (details.prompt.name === 'login') {
+      renderLogin(res, details, name);
+      return;
     }
-  });
-
-  router.post('/oidc/interaction/:uid/login', form, async (req, res, next) => {
-    try {
-      const details = await interaction(req, res, true);
-      if (!details) return;
-      if (details.prompt.name !== 'login') {
-        send(res, 400, errorPage('Cannot continue', 'You are already signed in. Go back and try again.'));
-        return;
-      }
-      const body = req.body as Record<string, unknown>;
-      const login = typeof body.login === 'string' ? body.login : '';
-      const password = typeof body.password === 'string' ? body.password : '';
-      const user = login && password ? await users.authenticate(orm.em.fork(), login, password) : null;
+    if (details.prompt.name === 'consent') {
+      const accountId = details.session?.accountId;
+      const user = accountId ? await users.findActive(orm.em.fork(), accountId) : null;
       if (!user) {
-        renderLogin(res, details, await clientName(details.params.client_id), login, true);
+        send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
         return;
       }
-      await providers.current.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
-    } catch (error) {
-      next(error);
+      const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ').filter(Boolean) : [];
+      send(res, 200, consentPage({
+        action: `${base(details.uid)}/consent`, csrf: csrfFor(details.uid), clientName: name, username: user.username, scopes: requested,
+      }), targetsOf(details));
+      return;
     }
+    send(res, 400, errorPage('Cannot continue', 'This step of signing in is not supported.'));
   });
 
-  router.post('/oidc/interaction/:uid/consent', form, async (req, res, next) => {
-    try {
-      const details = await interaction(req, res, true);
-      if (!details) return;
-      if (details.prompt.name !== 'consent' || !details.session) {
-        send(res, 400, errorPage('Cannot continue', 'This sign-in has moved on. Go back and try again.'));
-        return;
-      }
-      if ((req.body as Record<string, unknown>).decision !== 'allow') {
-        await providers.current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false });
-        return;
-      }
-      const { accountId } = details.session;
-      const clientId = details.params.client_id as string;
-      const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
-        missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>;
-      };
-      const grant = (details.grantId ? await providers.current.Grant.find(details.grantId) : undefined)
-        ?? new providers.current.Grant({ accountId, clientId });
-      if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
-      if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-      const grantId = await grant.save();
-      // Remembered per user and client, so a later sign-in in another browser skips this page too.
-      await orm.em.fork().upsert(OidcConsent, { user: accountId, client: clientId, grantId });
-      await providers.current.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-    } catch (error) {
-      next(error);
+  router.post('/oidc/interaction/:uid/login', form, async (req, res) => {
+    const details = await interaction(req, res, true);
+    if (!details) return;
+    if (details.prompt.name !== 'login') {
+      send(res, 400, errorPage('Cannot continue', 'You are already signed in. Go back and try again.'));
+      return;
     }
+    const body = req.body as Record<string, unknown>;
+    const login = typeof body.login === 'string' ? body.login : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const user = login && password ? await users.authenticate(orm.em.fork(), login, password) : null;
+    if (!user) {
+      renderLogin(res, details, await clientName(details.params.client_id), login, true);
+      return;
+    }
+    await providers.current.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
   });
 
-  router.post('/oidc/interaction/:uid/abort', form, async (req, res, next) => {
-    try {
-      const details = await interaction(req, res, true);
-      if (!details) return;
-      await providers.current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled signing in' }, { mergeWithLastSubmission: false });
-    } catch (error) {
-      next(error);
+  router.post('/oidc/interaction/:uid/consent', form, async (req, res) => {
+    const details = await interaction(req, res, true);
+    if (!details) return;
+    if (details.prompt.name !== 'consent' || !details.session) {
+      send(res, 400, errorPage('Cannot continue', 'This sign-in has moved on. Go back and try again.'));
+      return;
     }
+    if ((req.body as Record<string, unknown>).decision !== 'allow') {
+      await providers.current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user denied the request' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const { accountId } = details.session;
+    const clientId = details.params.client_id as string;
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
+      missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>;
+    };
+    const grant = (details.grantId ? await providers.current.Grant.find(details.grantId) : undefined)
+      ?? new providers.current.Grant({ accountId, clientId });
+    if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+    if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    // Remembered per user and client, so a later sign-in in another browser skips this page too.
+    await orm.em.fork().upsert(OidcConsent, { user: accountId, client: clientId, grantId });
+    await providers.current.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
-  // Anything that goes wrong in here is shown as a page, never a stack.
+  router.post('/oidc/interaction/:uid/abort', form, async (req, res) => {
+    const details = await interaction(req, res, true);
+    if (!details) return;
+    await providers.current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled signing in' }, { mergeWithLastSubmission: false });
+  });
+
+  // Anything that goes wrong in here (Express 5 routes rejected promises here too) is shown as a page, never a stack.
   router.use('/oidc/interaction', (error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
     logger.error('Interaction failed', { error: error instanceof Error ? error.stack : 'unknown' });
     send(res, 500, errorPage('Something went wrong', 'Signing in failed on our side. Go back to the application and try again.'));
