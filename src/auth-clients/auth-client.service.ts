@@ -4,7 +4,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
 import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
-import { decodeCursor, encodeCursor, type Page } from '../shared/pages.js';
+import {
+  checkPageSize, decodeCursor, encodeCursor, type Page,
+} from '../shared/pages.js';
 import type { User } from '../users/user.entity.js';
 import { AuthClient } from './auth-client.entity.js';
 import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from './auth-client.validation.js';
@@ -12,8 +14,6 @@ import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from '.
 /** Marks our client secrets, so secret scanners can recognise a leaked one. */
 export const CLIENT_SECRET_PREFIX = 'acs_';
 const DISPLAYED_SECRET_CHARS = 10;
-
-export const MAX_PAGE_SIZE = 100;
 
 export interface CreatedAuthClient {
   authClient: AuthClient;
@@ -77,9 +77,7 @@ export class AuthClientService {
 
   /** One page of clients sorted by name (any case), optionally filtered by a case-insensitive substring of the name. */
   async list(em: EntityManager, { first, after, search }: PageRequest): Promise<Page<AuthClient>> {
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-      throw ValidationFailed.of('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
-    }
+    checkPageSize(first);
     const term = search?.trim().toLowerCase();
     if (term?.includes('\u0000')) throw ValidationFailed.of('search', 'The search must not contain NUL characters');
     const qb = em.createQueryBuilder(AuthClient, 'c');

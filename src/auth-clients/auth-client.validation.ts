@@ -1,5 +1,6 @@
 // The rules an auth client must meet. Pure: returns the problems found; normalising input is a separate step.
 import type { Problem } from '../shared/errors.js';
+import { CONTROL_CHARACTERS } from '../shared/text.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 
 export const NAME_MAX_LENGTH = 255;
@@ -32,9 +33,6 @@ export function normalizeAuthClient(draft: AuthClientDraft): NormalizedAuthClien
   };
 }
 
-// Control characters would hide in lists and logs; names are for people.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 function nameProblem(rawName: string): string | undefined {
   const name = rawName.trim();

@@ -9,8 +9,13 @@ import { OidcPayload } from './oidc-payload.entity.js';
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/** The key an id (for tokens: their value) is stored under. Personal access tokens record it to find their row. */
+export function storedIdOf(secrets: Secrets, id: string): string {
+  return secrets.hash('oidc-id', id);
+}
+
 export function createAdapterClass(orm: MikroORM, secrets: Secrets, authClients: AuthClientService) {
-  const hashId = (value: string) => secrets.hash('oidc-id', value);
+  const hashId = (value: string) => storedIdOf(secrets, value);
 
   return class MikroOrmAdapter implements Adapter {
     constructor(private readonly model: string) {}

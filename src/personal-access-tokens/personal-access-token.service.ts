@@ -5,9 +5,13 @@ import { AuthClient, AuthClientGrant } from '../auth-clients/auth-client.entity.
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
 import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
-import { decodeCursor, encodeCursor, type Page } from '../shared/pages.js';
+import { CONTROL_CHARACTERS } from '../shared/text.js';
+import {
+  checkPageSize, decodeCursor, encodeCursor, type Page,
+} from '../shared/pages.js';
 import type { User } from '../users/user.entity.js';
 import { OidcPayload } from '../oidc/oidc-payload.entity.js';
+import { storedIdOf } from '../oidc/adapter.js';
 import type { ProviderRef } from '../oidc/provider.js';
 import { PersonalAccessToken } from './personal-access-token.entity.js';
 
@@ -30,9 +34,6 @@ export interface PersonalAccessTokenDraft {
   expiresAt?: Date | null;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
-
 function nameTaken(name: string): ValidationFailed {
   return ValidationFailed.of('name', `You already have a personal access token named "${name}"`);
 }
@@ -47,9 +48,9 @@ export class PersonalAccessTokenService {
     private readonly maxLifetimeDays: number,
   ) {}
 
-  /** The keyed hash a token value is stored under: the same the OIDC adapter uses for every access token. */
+  /** The keyed hash a token value is stored under: the OIDC adapter's own key for the access token. */
   hashOf(value: string): string {
-    return this.secrets.hash('oidc-id', value);
+    return storedIdOf(this.secrets, value);
   }
 
   async create(em: EntityManager, user: User, draft: PersonalAccessTokenDraft, now = new Date()): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
@@ -116,7 +117,7 @@ export class PersonalAccessTokenService {
 
   /** The user's tokens that are not revoked, newest first. */
   async list(em: EntityManager, user: User, first: number, after?: string | null): Promise<Page<PersonalAccessToken>> {
-    if (!Number.isInteger(first) || first < 0 || first > 100) throw ValidationFailed.of('first', 'first must be between 0 and 100');
+    checkPageSize(first);
     const where = { user, revokedAt: null };
     const totalCount = await em.count(PersonalAccessToken, where);
     const qb = em.createQueryBuilder(PersonalAccessToken, 't').where(where);

@@ -9,6 +9,15 @@ export interface Page<T> {
   cursorOf(item: T): string;
 }
 
+export const MAX_PAGE_SIZE = 100;
+
+/** BAD_USER_INPUT on `first` unless it is a page size from 0 to MAX_PAGE_SIZE. */
+export function checkPageSize(first: number): void {
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw ValidationFailed.of('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
+  }
+}
+
 export function encodeCursor(sortKey: string[]): string {
   return Buffer.from(JSON.stringify(sortKey)).toString('base64url');
 }
