@@ -161,7 +161,7 @@ const commands: Record<string, Command> = {
       expiresAt = new Date(Date.now() + Number(match[1]) * (match[2] === 'd' ? 24 : 1) * 3600 * 1000);
     }
     // Minting an access token takes the OIDC provider, built from the stored keys as the service builds it. Loaded
-    // here only: oidc-provider warns about Node 20 on import, which the other commands need not print.
+    // here only: importing it costs time the other commands need not spend.
     const { ProviderHost } = await import('./oidc/provider.js');
     const keys = await withBootstrapLock(services.orm, (tx) => ensureProviderKeys(tx, services.secrets));
     const providers = new ProviderHost({
