@@ -3,11 +3,13 @@ import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import type Provider from 'oidc-provider';
 import type { Config } from './config.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
+import type { ChangeFeed } from './db/change-feed.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
@@ -15,8 +17,8 @@ import { createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError } from './graphql/errors.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { deleteExpiredPayloads } from './oidc/adapter.js';
+import { ClientStore } from './oidc/client-store.js';
 import { ProviderHost } from './oidc/provider.js';
-import { loadProviderKeys, publicJwks } from './oidc/keys.js';
 import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
@@ -48,23 +50,26 @@ const KEY_REFRESH_INTERVAL_MS = 10 * 1000;
 
 export async function createApp(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<App> {
   const database = await openDatabase(config, 'service');
+  let changes: ChangeFeed | undefined;
   try {
-    const { orm } = database;
+    const { orm, sql } = database;
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
-    const users = new UserService();
-    const authClients = new AuthClientService(secrets);
+    const users = new UserService(sql);
+    const authClients = new AuthClientService(secrets, sql);
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
+    changes = await database.openChangeFeed(logger);
+    const clients = new ClientStore(authClients, changes);
     // The provider asks about personal access tokens, whose service in turn mints them through the provider.
-    const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(orm.em.fork(), value));
+    const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(value));
     const providers = new ProviderHost({
-      config, orm, secrets, logger, users, authClients, usablePersonalAccessToken,
+      config, orm, sql, secrets, clients, logger, users, authClients, usablePersonalAccessToken,
     }, keys);
     const services: Services = {
       users,
       accessControl: new AccessControlService(),
       authClients,
-      personalAccessTokens: new PersonalAccessTokenService(providers, secrets, config.personalAccessTokenMaxDays),
+      personalAccessTokens: new PersonalAccessTokenService(providers, secrets, config.personalAccessTokenMaxDays, sql),
     };
 
     const app = express();
@@ -79,7 +84,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       introspection: true,
       // main.ts owns signal handling and stops everything in order.
       stopOnTerminationSignals: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server })],
+      // No cache hints are used, and the default cache-control plugin costs time on every request.
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginCacheControlDisabled()],
     });
     await apollo.start();
 
@@ -87,10 +93,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     app.use(createInteractionRouter({
       providers, orm, secrets, users: services.users, logger,
     }));
-    // The published keys come from the database, so a key rotated on any instance is published by all at once.
-    app.get('/oidc/jwks', async (_req, res) => {
-      const published = publicJwks(await loadProviderKeys(orm.em.fork(), secrets));
-      res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(published));
+    // Every instance reloads its keys as soon as a rotation anywhere is announced (below), so all publish it at once.
+    app.get('/oidc/jwks', (_req, res) => {
+      res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
     });
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
@@ -118,13 +123,17 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     });
 
     const sweep = setInterval(() => {
-      deleteExpiredPayloads(orm).catch((error: unknown) => logger.error('Sweeping expired tokens failed', { error: String(error) }));
+      deleteExpiredPayloads(sql).catch((error: unknown) => logger.error('Sweeping expired tokens failed', { error: String(error) }));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
     const refreshKeys = () => providers.refresh();
-    const keyWatch = setInterval(() => {
+    const reloadKeys = () => {
       refreshKeys().catch((error: unknown) => logger.error('Reloading keys failed', { error: String(error) }));
-    }, KEY_REFRESH_INTERVAL_MS);
+    };
+    changes.on('crypto_keys', reloadKeys);
+    // Also on a timer: a retired key leaves the published set after a while, and a change heard while the feed was
+    // down would otherwise wait for the next one.
+    const keyWatch = setInterval(reloadKeys, KEY_REFRESH_INTERVAL_MS);
     keyWatch.unref();
 
     return {
@@ -141,10 +150,12 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         clearInterval(keyWatch);
         await apollo.stop(); // drains and closes the HTTP server too
         if (server.listening) await new Promise<void>((resolve) => { server.close(() => resolve()); });
+        await changes?.close();
         await database.close();
       },
     };
   } catch (error) {
+    await changes?.close();
     await database.close();
     throw error;
   }

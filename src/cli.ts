@@ -9,7 +9,10 @@ import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse } from './db/embedded.js';
+import { NoChangeFeed } from './db/change-feed.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
+import type { Sql } from './db/sql.js';
+import { ClientStore } from './oidc/client-store.js';
 import { DomainError } from './shared/errors.js';
 import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
@@ -58,6 +61,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositi
 interface Services {
   config: Config;
   orm: MikroORM;
+  sql: Sql;
   secrets: Secrets;
   users: UserService;
   accessControl: AccessControlService;
@@ -139,7 +143,7 @@ const commands: Record<string, Command> = {
       if (!known) throw new UsageError(`unknown --grant "${grant}"; use authorization_code, password or personal_access`);
       return known;
     });
-    const { authClient, clientSecret } = await authClients.create(em, {
+    const { authClient, clientSecret } = await authClients.create({
       name: required(values, 'name'), grants, redirectUris: values['redirect-uri'] ?? [],
     });
     return {
@@ -167,13 +171,16 @@ const commands: Record<string, Command> = {
     const providers = new ProviderHost({
       config: services.config,
       orm: services.orm,
+      sql: services.sql,
       secrets: services.secrets,
+      // A short-lived process keeps no clients in memory: no change feed, so every lookup reads the database.
+      clients: new ClientStore(services.authClients, new NoChangeFeed()),
       users: services.users,
       authClients: services.authClients,
       logger: createLogger('silent'),
       usablePersonalAccessToken: () => Promise.resolve(false),
     }, keys);
-    const personalAccessTokens = new PersonalAccessTokenService(providers, services.secrets, services.config.personalAccessTokenMaxDays);
+    const personalAccessTokens = new PersonalAccessTokenService(providers, services.secrets, services.config.personalAccessTokenMaxDays, services.sql);
     const { personalAccessToken, token } = await personalAccessTokens.create(em, user, {
       name: required(values, 'name'), authClientId: required(values, 'client'), scopes: values.scope ?? [], expiresAt,
     });
@@ -234,8 +241,9 @@ async function run(argv: string[]): Promise<number> {
   try {
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
+    const { orm, sql } = database;
     const services: Services = {
-      config, orm: database.orm, secrets, users: new UserService(), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets),
+      config, orm, sql, secrets, users: new UserService(sql), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets, sql),
     };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
     const { result, text } = await command(database.orm.em.fork(), values, services);

@@ -1,6 +1,6 @@
 // An application allowed to call the API: its grants, redirect URLs and hashed secret. Its id is the OAuth client_id.
 import {
-  Check, Entity, Enum, ManyToOne, Property, Unique, type Ref,
+  Check, Entity, Enum, Index, ManyToOne, Property, Unique, type Ref,
 } from '@mikro-orm/core';
 import { BaseEntity } from '../db/base.entity.js';
 import { User } from '../users/user.entity.js';
@@ -14,6 +14,8 @@ export enum AuthClientGrant {
 @Entity({ tableName: 'auth_clients' })
 // Names are stored trimmed; this index makes them unique whatever their case, even under concurrent creates.
 @Unique({ name: 'auth_clients_name_lower_unique', expression: 'create unique index "auth_clients_name_lower_unique" on "auth_clients" (lower("name"))' })
+// Serves the case-insensitive substring search without reading the whole table (pg_trgm).
+@Index({ name: 'auth_clients_name_trgm', expression: 'create index "auth_clients_name_trgm" on "auth_clients" using gin (lower("name") gin_trgm_ops)' })
 // Last line of defence under the service's validation: no blank name, no empty or unknown grant.
 @Check({ name: 'auth_clients_name_check', expression: `"name" = btrim("name") and "name" <> ''` })
 @Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access']::text[]` })

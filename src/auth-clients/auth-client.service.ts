@@ -1,22 +1,37 @@
 // Auth clients: creating them with a one-time secret, finding and listing them, and checking their secrets.
-import { QueryOrder, raw } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
+// Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
+import type { Sql } from '../db/sql.js';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
-import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { escapeLike, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
 } from '../shared/pages.js';
-import type { User } from '../users/user.entity.js';
-import { AuthClient } from './auth-client.entity.js';
+import type { AuthClientGrant } from './auth-client.entity.js';
 import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from './auth-client.validation.js';
 
 /** Marks our client secrets, so secret scanners can recognise a leaked one. */
 export const CLIENT_SECRET_PREFIX = 'acs_';
 const DISPLAYED_SECRET_CHARS = 10;
 
+/** An auth client as stored (the `auth_clients` row). */
+export interface AuthClientRecord {
+  id: string;
+  name: string;
+  grants: AuthClientGrant[];
+  redirectUris: string[];
+  /** HMAC-SHA-256 of the secret under APP_KEY; never leaves the service. */
+  secretHash: string;
+  secretPrefix: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `id, name, grants, redirect_uris as "redirectUris", secret_hash as "secretHash", secret_prefix as "secretPrefix",
+  created_at as "createdAt", updated_at as "updatedAt"`;
+
 export interface CreatedAuthClient {
-  authClient: AuthClient;
+  authClient: AuthClientRecord;
   /** The only time the secret exists outside the caller's hands. */
   clientSecret: string;
 }
@@ -31,70 +46,70 @@ function nameTaken(name: string): ValidationFailed {
   return ValidationFailed.of('name', `An auth client named "${name}" already exists`);
 }
 
-// A cursor is the sort key of the last row seen: the lower-cased name, then the id as a tie-break.
-const cursorOf = (authClient: AuthClient) => encodeCursor([authClient.name.toLowerCase(), authClient.id]);
+// A cursor is the sort key of the last row seen: the lower-cased name (unique), then the id, kept for older cursors.
+const cursorOf = (authClient: AuthClientRecord) => encodeCursor([authClient.name.toLowerCase(), authClient.id]);
 
 export class AuthClientService {
-  constructor(private readonly secrets: Secrets) {}
+  constructor(private readonly secrets: Secrets, private readonly sql: Sql) {}
 
-  async create(em: EntityManager, draft: AuthClientDraft, createdBy?: User): Promise<CreatedAuthClient> {
+  async create(draft: AuthClientDraft, createdBy?: { id: string }): Promise<CreatedAuthClient> {
     const problems = validateAuthClient(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const { name, grants, redirectUris } = normalizeAuthClient(draft);
 
-    // A friendly answer in the common case; the unique index below settles races.
-    const existing = await em.getConnection().execute('select 1 from auth_clients where lower(name) = lower(?) limit 1', [name]);
-    if (existing.length > 0) throw nameTaken(name);
-
     const clientSecret = `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
-    const authClient = em.create(AuthClient, {
-      name,
-      grants,
-      redirectUris,
-      secretHash: this.secrets.hash('client-secret', clientSecret),
-      secretPrefix: clientSecret.slice(0, DISPLAYED_SECRET_CHARS),
-      createdBy,
-    });
-    try {
-      await em.flush();
-    } catch (error) {
-      em.clear();
-      if (isUniqueViolation(error, 'auth_clients_name_lower_unique')) throw nameTaken(name);
-      throw error;
-    }
-    return { authClient, clientSecret };
+    // One statement: the unique index on lower(name) settles concurrent creates, and a taken name inserts nothing.
+    const row = await this.sql.one<AuthClientRecord>(
+      `insert into auth_clients (id, name, grants, redirect_uris, secret_hash, secret_prefix, created_by_id)
+       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6)
+       on conflict ((lower(name))) do nothing
+       returning ${COLUMNS}`,
+      [name, grants, redirectUris, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
+    );
+    if (!row) throw nameTaken(name);
+    return { authClient: row, clientSecret };
   }
 
   /** The client with this id, or null, also for an id that is not a UUID at all. */
-  async findById(em: EntityManager, id: string): Promise<AuthClient | null> {
+  async findById(id: string): Promise<AuthClientRecord | null> {
     if (!isUuid(id)) return null;
-    return em.findOne(AuthClient, { id });
+    return (await this.sql.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1`, [id])) ?? null;
   }
 
-  verifySecret(authClient: Pick<AuthClient, 'secretHash'>, presented: string): boolean {
+  verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {
     return this.secrets.verify('client-secret', presented, authClient.secretHash);
   }
 
-  /** One page of clients sorted by name (any case), optionally filtered by a case-insensitive substring of the name. */
-  async list(em: EntityManager, { first, after, search }: PageRequest): Promise<Page<AuthClient>> {
+  /**
+   * One page of clients sorted by name (any case), optionally filtered by a case-insensitive substring of the name.
+   * Both walk an index: the unique one on lower(name) for the order, the trigram one for the search.
+   */
+  async list({ first, after, search }: PageRequest): Promise<Page<AuthClientRecord>> {
     checkPageSize(first);
     const term = search?.trim().toLowerCase();
     if (term?.includes('\u0000')) throw ValidationFailed.of('search', 'The search must not contain NUL characters');
-    const qb = em.createQueryBuilder(AuthClient, 'c');
-    if (term) qb.where('lower(c.name) like ?', [`%${escapeLike(term)}%`]);
-    const totalCount = await qb.clone().getCount();
+    const pattern = term ? `%${escapeLike(term)}%` : null;
+    // Names are unique ignoring case, so the name alone places the cursor.
+    const [afterName] = after ? decodeCursor(after, 2, ([, id]) => isUuid(id!)) : [null];
 
-    if (after) {
-      const [lowerName, id] = decodeCursor(after, 2, ([, id]) => isUuid(id!));
-      qb.andWhere('(lower(c.name), c.id) > (?, ?)', [lowerName, id]);
-    }
-    const rows = await qb
-      .orderBy([{ [raw('lower(c.name)')]: QueryOrder.ASC }, { id: QueryOrder.ASC }])
-      .limit(first + 1)
-      .getResultList();
+    const values: unknown[] = [];
+    const conditions: string[] = [];
+    if (pattern) conditions.push(`lower(name) like $${values.push(pattern)}`);
+    const matching = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+    const countValues = [...values];
+    if (afterName) conditions.push(`lower(name) > $${values.push(afterName)}`);
+    const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
 
+    const rows = await this.sql.rows<AuthClientRecord>(
+      `select ${COLUMNS} from auth_clients ${where} order by lower(name) limit $${values.push(first + 1)}`,
+      values,
+    );
     return {
-      items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf,
+      items: rows.slice(0, first),
+      hasNextPage: rows.length > first,
+      // Counting reads every match: done only when the caller asks for totalCount.
+      countAll: async () => Number((await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${matching}`, countValues))?.count ?? 0),
+      cursorOf,
     };
   }
 }

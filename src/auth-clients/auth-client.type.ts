@@ -2,7 +2,8 @@
 import {
   Field, ID, Int, ObjectType, registerEnumType,
 } from 'type-graphql';
-import { AuthClientGrant, type AuthClient } from './auth-client.entity.js';
+import { AuthClientGrant } from './auth-client.entity.js';
+import type { AuthClientRecord } from './auth-client.service.js';
 
 registerEnumType(AuthClientGrant, {
   name: 'AuthClientGrant',
@@ -14,7 +15,7 @@ registerEnumType(AuthClientGrant, {
   },
 });
 
-@ObjectType('AuthClient', { description: 'An application allowed to call the API; its id is the OAuth client_id' })
+@ObjectType('AuthClient', { simpleResolvers: true, description: 'An application allowed to call the API; its id is the OAuth client_id' })
 export class AuthClientType {
   @Field(() => ID, { description: 'The OAuth client_id' })
   id!: string;
@@ -37,7 +38,7 @@ export class AuthClientType {
   @Field()
   updatedAt!: Date;
 
-  static from(entity: AuthClient): AuthClientType {
+  static from(entity: AuthClientRecord): AuthClientType {
     return Object.assign(new AuthClientType(), {
       id: entity.id,
       name: entity.name,
@@ -50,7 +51,7 @@ export class AuthClientType {
   }
 }
 
-@ObjectType('AuthClientEdge')
+@ObjectType('AuthClientEdge', { simpleResolvers: true })
 export class AuthClientEdge {
   @Field()
   cursor!: string;
@@ -59,7 +60,7 @@ export class AuthClientEdge {
   node!: AuthClientType;
 }
 
-@ObjectType('PageInfo')
+@ObjectType('PageInfo', { simpleResolvers: true })
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
@@ -74,7 +75,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType('AuthClientConnection', { description: 'A page of auth clients, sorted by name' })
+@ObjectType('AuthClientConnection', { simpleResolvers: true, description: 'A page of auth clients, sorted by name' })
 export class AuthClientConnection {
   @Field(() => [AuthClientEdge])
   edges!: AuthClientEdge[];
@@ -83,10 +84,10 @@ export class AuthClientConnection {
   pageInfo!: PageInfo;
 
   @Field(() => Int, { description: 'How many clients match, on all pages' })
-  totalCount!: number;
+  totalCount!: () => Promise<number>;
 }
 
-@ObjectType('CreateAuthClientPayload')
+@ObjectType('CreateAuthClientPayload', { simpleResolvers: true })
 export class CreateAuthClientPayload {
   @Field(() => AuthClientType)
   authClient!: AuthClientType;

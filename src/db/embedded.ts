@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { CHANGE_CHANNELS } from './change-feed.js';
+import { NotificationScanner } from './notification-scanner.js';
 
 export type EmbeddedRole = 'service' | 'cli';
 
@@ -19,6 +22,8 @@ export interface EmbeddedDatabase {
   port: number;
   /** True when this process opened the data folder; false when it connects to the process that did. */
   owned: boolean;
+  /** Where this process owns the database: hears every NOTIFY, whichever connection's commit raised it. */
+  onNotification?: (listener: (channel: string, payload: string) => void) => void;
   close(): Promise<void>;
 }
 
@@ -61,6 +66,21 @@ async function readLock(lockPath: string): Promise<LockContent | undefined> {
   }
 }
 
+/** Reads the NOTIFY messages in everything PGlite sends to the socket's clients (each call ends on a message boundary). */
+function watchNotifications(db: PGlite, onNotification: (channel: string, payload: string) => void): void {
+  const execute = db.execProtocolRawStream.bind(db);
+  db.execProtocolRawStream = (message, options) => {
+    const scanner = new NotificationScanner(onNotification);
+    return execute(message, {
+      ...options,
+      onRawData: (data) => {
+        scanner.push(data);
+        options?.onRawData?.(data);
+      },
+    });
+  };
+}
+
 /**
  * Opens the embedded database in `dataDir`, or joins the process that has it open.
  * A service never joins another service (two services on one folder is a mistake) and never joins a CLI,
@@ -101,14 +121,19 @@ export async function openEmbedded(dataDir: string, role: EmbeddedRole, waitMs =
     await mkdir(socketDir, { recursive: true, mode: 0o700 });
     const socketPath = join(socketDir, `.s.PGSQL.${PORT}`);
     await rm(socketPath, { force: true }); // a stale socket from a crash would block listen()
-    const db = new PGlite(join(dataDir, 'pgdata'));
+    const db = new PGlite(join(dataDir, 'pgdata'), { extensions: { pg_trgm } });
     await db.waitReady;
+    const listeners: Array<(channel: string, payload: string) => void> = [];
+    watchNotifications(db, (channel, payload) => { for (const listener of listeners) listener(channel, payload); });
+    // The one session listens, so every commit that notifies carries the notification back out through the socket.
+    await db.exec(CHANGE_CHANNELS.map((channel) => `listen ${channel};`).join(' '));
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
     await server.start();
     return {
       socketDir,
       port: PORT,
       owned: true,
+      onNotification: (listener) => { listeners.push(listener); },
       async close() {
         await server.stop();
         await db.close();

@@ -5,27 +5,46 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { ormConfig } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
 import { randomToken } from '../shared/secrets.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  InProcessChangeFeed, NoChangeFeed, PgChangeFeed, type ChangeFeed,
+} from './change-feed.js';
 import { openEmbedded, type EmbeddedRole } from './embedded.js';
+import { Sql } from './sql.js';
 
 export interface Database {
   orm: MikroORM;
+  /** Plain SQL on the same pool, for the hot paths. */
+  sql: Sql;
   mode: 'embedded' | 'server';
+  /** Starts hearing changes of cached tables (see change-feed.ts); the caller closes it. */
+  openChangeFeed(logger: Logger): Promise<ChangeFeed>;
   close(): Promise<void>;
 }
 
 export async function openDatabase(config: Config, role: EmbeddedRole): Promise<Database> {
   if (config.databaseUrl !== undefined) {
-    const orm = await MikroORM.init(ormConfig({ clientUrl: config.databaseUrl }, { pool: { min: 0, max: 10 } }));
-    return { orm, mode: 'server', close: () => orm.close() };
+    const { databaseUrl } = config;
+    const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+    return {
+      orm,
+      sql: new Sql(orm),
+      mode: 'server',
+      openChangeFeed: (logger) => PgChangeFeed.start({ connectionString: databaseUrl }, logger),
+      close: () => orm.close(),
+    };
   }
   const embedded = await openEmbedded(config.dataDir, role);
   try {
     const orm = await MikroORM.init(ormConfig({
       host: embedded.socketDir, port: embedded.port, user: 'postgres', dbName: 'postgres',
     }, { pool: { min: 0, max: 4 } }));
+    const { onNotification } = embedded;
     return {
       orm,
+      sql: new Sql(orm),
       mode: 'embedded',
+      openChangeFeed: () => Promise.resolve(onNotification ? new InProcessChangeFeed(onNotification) : new NoChangeFeed()),
       async close() {
         await orm.close();
         await embedded.close();

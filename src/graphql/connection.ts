@@ -1,4 +1,4 @@
-// Shapes a Page as a Relay connection: edges with cursors, pageInfo and totalCount.
+// Shapes a Page as a Relay connection: edges with cursors, pageInfo, and totalCount counted only when selected.
 import type { Page } from '../shared/pages.js';
 
 export function toConnection<T, N>(page: Page<T>, after: string | null | undefined, toNode: (item: T) => N) {
@@ -12,6 +12,7 @@ export function toConnection<T, N>(page: Page<T>, after: string | null | undefin
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: page.totalCount,
+    // GraphQL's default resolver calls a function-valued field: the count query runs only if totalCount is asked for.
+    totalCount: () => page.countAll(),
   };
 }

@@ -3,13 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import type { AccessControlService } from '../access-control/access-control.service.js';
-import type { User } from '../users/user.entity.js';
-import type { UserService } from '../users/user.service.js';
+import type { UserRecord, UserService } from '../users/user.service.js';
 import type { ProviderRef } from '../oidc/provider.js';
 import { PERSONAL_ACCESS_GTY, type PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 
 export interface Viewer {
-  user: User;
+  user: UserRecord;
   /** Effective permission names, read fresh on every request so a change applies at once. */
   permissions: ReadonlySet<string>;
 }
@@ -42,7 +41,9 @@ function invalidToken(message: string): GraphQLError {
 export function createContextFactory({
   orm, providers, users, accessControl, personalAccessTokens,
 }: ContextDeps) {
-  async function viewerFor(em: EntityManager, header: string): Promise<Viewer> {
+  // Two round trips in all: the token, then the user with their permissions (and, for some tokens, their session or
+  // personal access token record) at once. The client comes from the provider's cache of clients.
+  async function viewerFor(header: string): Promise<Viewer> {
     const provider = providers.current;
     const value = BEARER.exec(header)?.[1];
     if (!value) throw invalidToken('The Authorization header must be "Bearer <access token>"');
@@ -51,27 +52,27 @@ export function createContextFactory({
     if (!token || token.isExpired || !token.accountId || !token.clientId || token.aud !== undefined) {
       throw invalidToken('The access token is invalid, expired or revoked');
     }
-    const [client, user, session] = await Promise.all([
+    const [client, user, session, personal] = await Promise.all([
       provider.Client.find(token.clientId).catch(() => undefined),
-      users.findActive(em, token.accountId),
+      users.findActiveViewer(token.accountId),
       // A token from a browser sign-in without offline_access lives only as long as that session (as at userinfo).
       token.expiresWithSession && token.sessionUid ? provider.Session.findByUid(token.sessionUid) : undefined,
+      token.gty === PERSONAL_ACCESS_GTY ? personalAccessTokens.usable(value) : undefined,
     ]);
     if (!client || !user) throw invalidToken('The access token is invalid, expired or revoked');
     if (token.expiresWithSession && (!session || session.accountId !== token.accountId || session.grantIdFor(token.clientId) !== token.grantId)) {
       throw invalidToken('The access token is invalid, expired or revoked');
     }
     if (token.gty === PERSONAL_ACCESS_GTY) {
-      const personal = await personalAccessTokens.usable(em, value);
       if (!personal) throw invalidToken('The access token is invalid, expired or revoked');
-      await personalAccessTokens.touch(em, personal);
+      await personalAccessTokens.touch(personal);
     }
-    return { user, permissions: new Set(await accessControl.effectivePermissions(em, user)) };
+    const { grantedPermissions: _granted, ...record } = user;
+    return { user: record, permissions: accessControl.effectivePermissions(user) };
   }
 
   return async ({ req }: { req: IncomingMessage }): Promise<Context> => {
-    const em = orm.em.fork();
     const header = req.headers.authorization;
-    return { em, viewer: header === undefined ? null : await viewerFor(em, header) };
+    return { em: orm.em.fork(), viewer: header === undefined ? null : await viewerFor(header) };
   };
 }

@@ -2,16 +2,18 @@
 import 'reflect-metadata';
 import { printSchema } from 'graphql';
 import { AuthClientService } from '../auth-clients/auth-client.service.js';
+import type { Sql } from '../db/sql.js';
 import { Secrets } from '../shared/secrets.js';
 import { buildBareSchema } from './schema.js';
 import { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 
 export async function schemaSdl(): Promise<string> {
-  // The schema's shape does not depend on keys; a throwaway one satisfies the constructor.
+  // The schema's shape depends on neither keys nor a database: throwaway ones satisfy the constructors.
   const secrets = new Secrets('x'.repeat(32));
+  const noDatabase = {} as Sql;
   const schema = await buildBareSchema({
-    authClients: new AuthClientService(secrets),
-    personalAccessTokens: new PersonalAccessTokenService({ get current(): never { throw new Error('no provider') } }, secrets, 365),
+    authClients: new AuthClientService(secrets, noDatabase),
+    personalAccessTokens: new PersonalAccessTokenService({ get current(): never { throw new Error('no provider') } }, secrets, 365, noDatabase),
   });
   return `${printSchema(schema)}\n`;
 }

@@ -1,10 +1,8 @@
 // The bridge from oidc-provider's accounts to our users: only active users exist for it.
-import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Account, FindAccount } from 'oidc-provider';
-import type { User } from '../users/user.entity.js';
-import type { UserService } from '../users/user.service.js';
+import type { UserRecord, UserService } from '../users/user.service.js';
 
-export function accountFor(user: User): Account {
+export function accountFor(user: UserRecord): Account {
   return {
     accountId: user.id,
     // oidc-provider filters these down to the claims of the granted scopes.
@@ -17,9 +15,9 @@ export function accountFor(user: User): Account {
   };
 }
 
-export function createFindAccount(orm: MikroORM, users: UserService): FindAccount {
+export function createFindAccount(users: UserService): FindAccount {
   return async (_ctx, sub) => {
-    const user = await users.findActive(orm.em.fork(), sub);
+    const user = await users.findActive(sub);
     return user ? accountFor(user) : undefined;
   };
 }

@@ -1,11 +1,8 @@
-// oidc-provider's storage on MikroORM. Every id is stored as a keyed hash and every payload sealed with APP_KEY,
+// oidc-provider's storage, in plain SQL. Every id is stored as a keyed hash and every payload sealed with APP_KEY,
 // so a copy of the table holds no usable token, code or session. Clients come from the auth_clients table.
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import type { Sql } from '../db/sql.js';
 import type { Secrets } from '../shared/secrets.js';
-import type { AuthClientService } from '../auth-clients/auth-client.service.js';
-import { clientMetadata } from './client-metadata.js';
-import { OidcPayload } from './oidc-payload.entity.js';
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -14,18 +11,50 @@ export function storedIdOf(secrets: Secrets, id: string): string {
   return secrets.hash('oidc-id', id);
 }
 
-export function createAdapterClass(orm: MikroORM, secrets: Secrets, authClients: AuthClientService) {
-  const hashId = (value: string) => storedIdOf(secrets, value);
+/** Where the adapter reads clients from (see client-store.ts). */
+export interface ClientSource {
+  find(id: string): Promise<ClientMetadata | undefined>;
+}
 
-  return class MikroOrmAdapter implements Adapter {
+interface PayloadRow {
+  model: string;
+  id: string;
+  payload: string;
+  expiresAt: Date | null;
+  consumedAt: Date | null;
+}
+
+const ROW = 'model, id, payload, expires_at as "expiresAt", consumed_at as "consumedAt"';
+
+/**
+ * oidc-provider looks an opaque token up as each of these kinds at once (introspection, revocation). Their ids are
+ * the token value, so one query answers all of them: the lookups made together share it.
+ */
+const TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'ClientCredentials'];
+
+export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSource) {
+  const hashId = (value: string) => storedIdOf(secrets, value);
+  const tokenLookups = new Map<string, Promise<PayloadRow[]>>();
+
+  function findTokenRows(key: string): Promise<PayloadRow[]> {
+    let lookup = tokenLookups.get(key);
+    if (!lookup) {
+      lookup = sql.rows<PayloadRow>(`select ${ROW} from oidc_payloads where id = $1 and model = any($2)`, [key, TOKEN_MODELS])
+        .finally(() => tokenLookups.delete(key));
+      tokenLookups.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  return class SqlAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
     private seal(key: string, payload: object): string {
       return secrets.encrypt('oidc-payload', JSON.stringify(payload), `${this.model}:${key}`);
     }
 
-    private open(row: OidcPayload): AdapterPayload | undefined {
-      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return undefined;
+    private open(row: PayloadRow | undefined): AdapterPayload | undefined {
+      if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
       let payload: AdapterPayload;
       try {
         payload = JSON.parse(secrets.decrypt('oidc-payload', row.payload, `${this.model}:${row.id}`)) as AdapterPayload;
@@ -41,55 +70,55 @@ export function createAdapterClass(orm: MikroORM, secrets: Secrets, authClients:
       const key = hashId(id);
       // The jti is the id itself (for tokens, their value): keep only its hash, and put it back on find.
       const { jti: _jti, ...stored } = payload;
-      await orm.em.fork().upsert(OidcPayload, {
-        model: this.model,
-        id: key,
-        payload: this.seal(key, stored),
-        grantId: payload.grantId ?? null,
-        uid: payload.uid ? hashId(payload.uid) : null,
-        userCode: payload.userCode ? hashId(payload.userCode) : null,
-        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-        consumedAt: null,
-      });
+      await sql.run(
+        `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
+         values ($1, $2, $3, $4, $5, $6, $7, null)
+         on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+           user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = null`,
+        [
+          this.model, key, this.seal(key, stored), payload.grantId ?? null,
+          payload.uid ? hashId(payload.uid) : null,
+          payload.userCode ? hashId(payload.userCode) : null,
+          expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+        ],
+      );
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      if (this.model === 'Client') {
-        const authClient = await authClients.findById(orm.em.fork(), id);
-        return authClient ? clientMetadata(authClient) : undefined;
-      }
-      const row = await orm.em.fork().findOne(OidcPayload, { model: this.model, id: hashId(id) });
-      const payload = row && this.open(row);
+      if (this.model === 'Client') return clients.find(id);
+      const key = hashId(id);
+      const row = TOKEN_MODELS.includes(this.model)
+        ? (await findTokenRows(key)).find((candidate) => candidate.model === this.model)
+        : await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key]);
+      const payload = this.open(row);
       return payload ? { ...payload, jti: id } : undefined;
     }
 
     // Found by a secondary key, the id is unknown and the payload comes back without its jti. oidc-provider only
     // reads what these return (a Session to check a token's binding), so that is enough.
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await orm.em.fork().findOne(OidcPayload, { model: this.model, uid: hashId(uid) });
-      return (row && this.open(row)) ?? undefined;
+      return this.open(await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and uid = $2 limit 1`, [this.model, hashId(uid)]));
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const row = await orm.em.fork().findOne(OidcPayload, { model: this.model, userCode: hashId(userCode) });
-      return (row && this.open(row)) ?? undefined;
+      return this.open(await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and user_code = $2 limit 1`, [this.model, hashId(userCode)]));
     }
 
     async consume(id: string): Promise<void> {
-      await orm.em.fork().nativeUpdate(OidcPayload, { model: this.model, id: hashId(id) }, { consumedAt: new Date() });
+      await sql.run('update oidc_payloads set consumed_at = now() where model = $1 and id = $2', [this.model, hashId(id)]);
     }
 
     async destroy(id: string): Promise<void> {
-      await orm.em.fork().nativeDelete(OidcPayload, { model: this.model, id: hashId(id) });
+      await sql.run('delete from oidc_payloads where model = $1 and id = $2', [this.model, hashId(id)]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await orm.em.fork().nativeDelete(OidcPayload, { grantId });
+      await sql.run('delete from oidc_payloads where grant_id = $1', [grantId]);
     }
   };
 }
 
 /** Deletes rows that expired more than a day ago (kept that long so late replays still find a consumed code). */
-export async function deleteExpiredPayloads(orm: MikroORM): Promise<number> {
-  return orm.em.fork().nativeDelete(OidcPayload, { expiresAt: { $lt: new Date(Date.now() - 24 * 3600 * 1000) } });
+export async function deleteExpiredPayloads(sql: Sql): Promise<number> {
+  return (await sql.run("delete from oidc_payloads where expires_at < now() - interval '1 day'")).rowCount;
 }

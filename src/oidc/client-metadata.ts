@@ -1,10 +1,11 @@
 // Turns a stored auth client into oidc-provider client metadata: exactly the grants it has enabled.
 import type { ClientMetadata } from 'oidc-provider';
-import { AuthClientGrant, type AuthClient } from '../auth-clients/auth-client.entity.js';
+import { AuthClientGrant } from '../auth-clients/auth-client.entity.js';
+import type { AuthClientRecord } from '../auth-clients/auth-client.service.js';
 
 const WEB_SCHEMES = /^https?:/i;
 
-export function clientMetadata(authClient: AuthClient): ClientMetadata {
+export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
   const grantTypes = new Set<string>();
   if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
   if (authClient.grants.includes(AuthClientGrant.PASSWORD)) grantTypes.add('password').add('refresh_token');

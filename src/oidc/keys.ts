@@ -2,6 +2,7 @@
 // Rotation adds new signing keys and retires the old ones, which stay published until what they signed has expired.
 import { generateKeyPairSync, randomUUID, type JsonWebKey } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import { CryptoKey, CryptoKeyUse } from './crypto-key.entity.js';
 
@@ -40,22 +41,41 @@ function addSigningKeys(em: EntityManager, secrets: Secrets): string[] {
   });
 }
 
-/** The keys an instance should use now. Read-only: safe to call at any time, on any instance. */
-export async function loadProviderKeys(em: EntityManager, secrets: Secrets): Promise<ProviderKeys> {
-  const publishedSince = new Date(Date.now() - RETIRED_KEY_RETENTION_MS);
-  const stored = await em.find(CryptoKey, {
-    $or: [{ use: CryptoKeyUse.COOKIE }, { retiredAt: null }, { retiredAt: { $gt: publishedSince } }],
-  }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+type KeyState = Pick<CryptoKey, 'id' | 'use' | 'retiredAt'>;
+
+/** The keys in use, in the order oidc-provider takes them, and the version that names that set. */
+function arrange<Key extends KeyState>(stored: Key[]): { signing: Key[]; cookies: Key[]; version: string } {
   // Current keys (not retired) come first, newest first: oidc-provider signs with the first key of each algorithm.
   const signing = stored.filter((key) => key.use === CryptoKeyUse.SIGNING)
     .sort((a, b) => Number(Boolean(a.retiredAt)) - Number(Boolean(b.retiredAt)));
-  const open = (key: CryptoKey) => secrets.decrypt('key-encryption', key.material, key.id);
   const cookies = stored.filter((key) => key.use === CryptoKeyUse.COOKIE);
+  return { signing, cookies, version: [...signing, ...cookies].map((key) => `${key.id}:${key.retiredAt ? 'r' : 'c'}`).join(',') };
+}
+
+const publishedSince = () => new Date(Date.now() - RETIRED_KEY_RETENTION_MS);
+
+/** The keys an instance should use now. Read-only: safe to call at any time, on any instance. */
+export async function loadProviderKeys(em: EntityManager, secrets: Secrets): Promise<ProviderKeys> {
+  const stored = await em.find(CryptoKey, {
+    $or: [{ use: CryptoKeyUse.COOKIE }, { retiredAt: null }, { retiredAt: { $gt: publishedSince() } }],
+  }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  const { signing, cookies, version } = arrange(stored);
+  const open = (key: CryptoKey) => secrets.decrypt('key-encryption', key.material, key.id);
   return {
     jwks: { keys: signing.map((key) => JSON.parse(open(key)) as JsonWebKey) },
     cookieKeys: cookies.map(open),
-    version: [...signing, ...cookies].map((key) => `${key.id}:${key.retiredAt ? 'r' : 'c'}`).join(','),
+    version,
   };
+}
+
+/** The version loadProviderKeys would report now, read without touching (or decrypting) any key material. */
+export async function providerKeysVersion(sql: Sql): Promise<string> {
+  const stored = await sql.rows<KeyState>(
+    `select id, use, retired_at as "retiredAt" from crypto_keys
+     where use = $1 or retired_at is null or retired_at > $2 order by created_at desc, id asc`,
+    [CryptoKeyUse.COOKIE, publishedSince()],
+  );
+  return arrange(stored).version;
 }
 
 /** Loads the keys, making any that are missing. Call inside the bootstrap transaction, which serialises instances. */

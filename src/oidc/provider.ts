@@ -1,26 +1,33 @@
 // panva's oidc-provider, configured for this service: clients, tokens and keys from the database, the password grant,
 // and OAuth errors as RFC 6749 words them.
+import type { JsonWebKey } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Secrets } from '../shared/secrets.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
-import { createAdapterClass } from './adapter.js';
+import { createAdapterClass, type ClientSource } from './adapter.js';
 import { PERSONAL_ACCESS_GTY } from '../personal-access-tokens/personal-access-token.service.js';
 import { OidcConsent } from './consent.entity.js';
 import { formTargets, pageHeaders } from './interactions/headers.js';
 import { errorPage, loggedOutPage, logoutPage } from './interactions/pages.js';
 import { registerPasswordGrant } from './grants/password.js';
-import { loadProviderKeys, type ProviderKeys } from './keys.js';
+import {
+  loadProviderKeys, providerKeysVersion, publicJwks, type ProviderKeys,
+} from './keys.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ProviderDeps {
   config: Config;
   orm: MikroORM;
+  sql: Sql;
   secrets: Secrets;
+  /** Clients as oidc-provider sees them, cached until they change (client-store.ts). */
+  clients: ClientSource;
   keys: ProviderKeys;
   users: UserService;
   authClients: AuthClientService;
@@ -36,8 +43,8 @@ const DAY = 24 * HOUR;
 
 function configuration(deps: ProviderDeps): Configuration {
   return {
-    adapter: createAdapterClass(deps.orm, deps.secrets, deps.authClients),
-    findAccount: createFindAccount(deps.orm, deps.users),
+    adapter: createAdapterClass(deps.sql, deps.secrets, deps.clients),
+    findAccount: createFindAccount(deps.users),
     jwks: deps.keys.jwks,
     cookies: { keys: deps.keys.cookieKeys },
     scopes: [...SCOPES],
@@ -154,7 +161,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     return deps.authClients.verifySecret({ secretHash: this.clientSecret as string }, actual);
   };
 
-  registerPasswordGrant(provider, deps.orm, deps.users, new Set(SCOPES));
+  registerPasswordGrant(provider, deps.users, new Set(SCOPES));
   provider.use(rfc6749GrantErrors);
   provider.use(codeFlowClientsOnly(provider));
   provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
@@ -174,6 +181,8 @@ export class ProviderHost implements ProviderRef {
   #current!: Provider;
   #handler!: ReturnType<Provider['callback']>;
   #version = '';
+  #publicJwks!: { keys: JsonWebKey[] };
+  #refreshing: Promise<boolean> | undefined;
 
   constructor(private readonly deps: Omit<ProviderDeps, 'keys'>, keys: ProviderKeys) {
     this.#install(keys);
@@ -183,11 +192,25 @@ export class ProviderHost implements ProviderRef {
     return this.#current;
   }
 
+  /** What /oidc/jwks publishes: the public halves of the keys this instance signs with and still honours. */
+  get publicJwks(): { keys: JsonWebKey[] } {
+    return this.#publicJwks;
+  }
+
   /** A request handler that always reaches the current provider. */
   readonly callback = (req: IncomingMessage, res: ServerResponse): Promise<void> => this.#handler(req, res);
 
-  /** Reloads the keys; true when they had changed and a new provider now serves. */
-  async refresh(): Promise<boolean> {
+  /**
+   * Reloads the keys if the stored set changed (a cheap check that decrypts nothing); true when a new provider now
+   * serves. Calls made while one runs share it.
+   */
+  refresh(): Promise<boolean> {
+    this.#refreshing ??= this.#reload().finally(() => { this.#refreshing = undefined; });
+    return this.#refreshing;
+  }
+
+  async #reload(): Promise<boolean> {
+    if (await providerKeysVersion(this.deps.sql) === this.#version) return false;
     const keys = await loadProviderKeys(this.deps.orm.em.fork(), this.deps.secrets);
     if (keys.version === this.#version) return false;
     this.#install(keys);
@@ -199,5 +222,6 @@ export class ProviderHost implements ProviderRef {
     this.#current = provider;
     this.#handler = provider.callback();
     this.#version = keys.version;
+    this.#publicJwks = publicJwks(keys);
   }
 }

@@ -9,7 +9,8 @@ import { CONTROL_CHARACTERS } from '../shared/text.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
 } from '../shared/pages.js';
-import type { User } from '../users/user.entity.js';
+import { User } from '../users/user.entity.js';
+import type { Sql } from '../db/sql.js';
 import { OidcPayload } from '../oidc/oidc-payload.entity.js';
 import { storedIdOf } from '../oidc/adapter.js';
 import type { ProviderRef } from '../oidc/provider.js';
@@ -26,6 +27,11 @@ export const LAST_USED_RESOLUTION_MS = 60_000;
 const NAME_MAX_LENGTH = 100;
 const DISPLAYED_CHARS = 10;
 const DAY_MS = 24 * 3600 * 1000;
+
+export interface UsablePersonalAccessToken {
+  id: string;
+  lastUsedAt: Date | null;
+}
 
 export interface PersonalAccessTokenDraft {
   name: string;
@@ -46,6 +52,7 @@ export class PersonalAccessTokenService {
     private readonly providers: ProviderRef,
     private readonly secrets: Secrets,
     private readonly maxLifetimeDays: number,
+    private readonly sql: Sql,
   ) {}
 
   /** The keyed hash a token value is stored under: the OIDC adapter's own key for the access token. */
@@ -53,7 +60,7 @@ export class PersonalAccessTokenService {
     return storedIdOf(this.secrets, value);
   }
 
-  async create(em: EntityManager, user: User, draft: PersonalAccessTokenDraft, now = new Date()): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
+  async create(em: EntityManager, owner: { id: string }, draft: PersonalAccessTokenDraft, now = new Date()): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
     const problems: Problem[] = [];
     const name = draft.name.trim();
     if (name === '' || name.length > NAME_MAX_LENGTH || CONTROL_CHARACTERS.test(name)) {
@@ -82,6 +89,7 @@ export class PersonalAccessTokenService {
     if (!oidcClient) throw ValidationFailed.of('authClientId', 'Choose an auth client that allows Personal Access Tokens');
 
     const value = `${PERSONAL_ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
+    const user = em.getReference(User, owner.id);
     const personalAccessToken = em.create(PersonalAccessToken, {
       user, client, name, scopes, tokenHash: this.hashOf(value), tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
     });
@@ -116,10 +124,9 @@ export class PersonalAccessTokenService {
   }
 
   /** The user's tokens that are not revoked, newest first. */
-  async list(em: EntityManager, user: User, first: number, after?: string | null): Promise<Page<PersonalAccessToken>> {
+  async list(em: EntityManager, owner: { id: string }, first: number, after?: string | null): Promise<Page<PersonalAccessToken>> {
     checkPageSize(first);
-    const where = { user, revokedAt: null };
-    const totalCount = await em.count(PersonalAccessToken, where);
+    const where = { user: owner.id, revokedAt: null };
     const qb = em.createQueryBuilder(PersonalAccessToken, 't').where(where);
     if (after) {
       const [createdAt, id] = decodeCursor(after, 2, ([time, id]) => !Number.isNaN(Date.parse(time!)) && isUuid(id!));
@@ -128,13 +135,13 @@ export class PersonalAccessTokenService {
     const rows = await qb.orderBy([{ createdAt: 'desc' }, { id: 'desc' }]).limit(first + 1).getResultList();
     await em.populate(rows, ['client']);
     return {
-      items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf,
+      items: rows.slice(0, first), hasNextPage: rows.length > first, countAll: () => em.fork().count(PersonalAccessToken, where), cursorOf,
     };
   }
 
   /** Revokes one of the user's own tokens. Another user's id is NOT_FOUND, so that ids disclose nothing. */
-  async revoke(em: EntityManager, user: User, id: string): Promise<PersonalAccessToken> {
-    const token = isUuid(id) ? await em.findOne(PersonalAccessToken, { id, user, revokedAt: null }, { populate: ['client'] }) : null;
+  async revoke(em: EntityManager, owner: { id: string }, id: string): Promise<PersonalAccessToken> {
+    const token = isUuid(id) ? await em.findOne(PersonalAccessToken, { id, user: owner.id, revokedAt: null }, { populate: ['client'] }) : null;
     if (!token) throw new NotFound('There is no personal access token with this id');
     token.revokedAt = new Date();
     await em.flush();
@@ -143,25 +150,25 @@ export class PersonalAccessTokenService {
   }
 
   /**
-   * The token's record if it may be used now: not revoked, not expired, its user active, and its client still
+   * The token's id and last use if it may be used now: not revoked, not expired, its user active, and its client still
    * allowing personal access tokens. Checked on every use, so editing or deleting a client takes effect at once.
    */
-  async usable(em: EntityManager, value: string, now = new Date()): Promise<PersonalAccessToken | null> {
-    const token = await em.findOne(PersonalAccessToken, { tokenHash: this.hashOf(value) }, { populate: ['client', 'user'] });
-    if (!token || token.revokedAt || token.expiresAt.getTime() <= now.getTime()) return null;
-    if (!token.user.getEntity().isActive) return null;
-    if (!token.client.getEntity().grants.includes(AuthClientGrant.PERSONAL_ACCESS)) return null;
-    return token;
+  async usable(value: string): Promise<UsablePersonalAccessToken | null> {
+    return (await this.sql.one<UsablePersonalAccessToken>(
+      `select t.id, t.last_used_at as "lastUsedAt" from personal_access_tokens t
+       join users u on u.id = t.user_id and u.is_active
+       join auth_clients c on c.id = t.client_id and $2 = any(c.grants)
+       where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()`,
+      [this.hashOf(value), AuthClientGrant.PERSONAL_ACCESS],
+    )) ?? null;
   }
 
   /** Records a use, writing at most once a minute per token. */
-  async touch(em: EntityManager, token: PersonalAccessToken, now = new Date()): Promise<void> {
+  async touch(token: UsablePersonalAccessToken, now = new Date()): Promise<void> {
     if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
-    const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
-    await em.nativeUpdate(
-      PersonalAccessToken,
-      { id: token.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: staleBefore } }] },
-      { lastUsedAt: now },
+    await this.sql.run(
+      'update personal_access_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)',
+      [token.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
     );
   }
 }

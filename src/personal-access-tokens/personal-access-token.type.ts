@@ -3,7 +3,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { PageInfo } from '../auth-clients/auth-client.type.js';
 import type { PersonalAccessToken } from './personal-access-token.entity.js';
 
-@ObjectType('PersonalAccessTokenClient', { description: 'The auth client a personal access token was issued through' })
+@ObjectType('PersonalAccessTokenClient', { simpleResolvers: true, description: 'The auth client a personal access token was issued through' })
 export class PersonalAccessTokenClient {
   @Field(() => ID)
   id!: string;
@@ -12,7 +12,7 @@ export class PersonalAccessTokenClient {
   name!: string;
 }
 
-@ObjectType('PersonalAccessToken', { description: 'A named token of the signed-in user, for scripts and tools' })
+@ObjectType('PersonalAccessToken', { simpleResolvers: true, description: 'A named token of the signed-in user, for scripts and tools' })
 export class PersonalAccessTokenType {
   @Field(() => ID)
   id!: string;
@@ -53,7 +53,7 @@ export class PersonalAccessTokenType {
   }
 }
 
-@ObjectType('PersonalAccessTokenEdge')
+@ObjectType('PersonalAccessTokenEdge', { simpleResolvers: true })
 export class PersonalAccessTokenEdge {
   @Field()
   cursor!: string;
@@ -62,7 +62,7 @@ export class PersonalAccessTokenEdge {
   node!: PersonalAccessTokenType;
 }
 
-@ObjectType('PersonalAccessTokenConnection', { description: 'The signed-in user\'s tokens, newest first; revoked ones left out' })
+@ObjectType('PersonalAccessTokenConnection', { simpleResolvers: true, description: 'The signed-in user\'s tokens, newest first; revoked ones left out' })
 export class PersonalAccessTokenConnection {
   @Field(() => [PersonalAccessTokenEdge])
   edges!: PersonalAccessTokenEdge[];
@@ -71,10 +71,10 @@ export class PersonalAccessTokenConnection {
   pageInfo!: PageInfo;
 
   @Field(() => Int)
-  totalCount!: number;
+  totalCount!: () => Promise<number>;
 }
 
-@ObjectType('CreatePersonalAccessTokenPayload')
+@ObjectType('CreatePersonalAccessTokenPayload', { simpleResolvers: true })
 export class CreatePersonalAccessTokenPayload {
   @Field(() => PersonalAccessTokenType)
   personalAccessToken!: PersonalAccessTokenType;

@@ -4,8 +4,8 @@ import { ValidationFailed } from './errors.js';
 export interface Page<T> {
   items: T[];
   hasNextPage: boolean;
-  /** How many items match, on all pages. */
-  totalCount: number;
+  /** How many items match, on all pages: a query of its own, made only when asked for. */
+  countAll(): Promise<number>;
   cursorOf(item: T): string;
 }
 

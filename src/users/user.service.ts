@@ -1,6 +1,7 @@
 // Users: creating them with a hashed password, and checking credentials without revealing who exists.
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Sql } from '../db/sql.js';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
 import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../shared/passwords.js';
@@ -33,7 +34,26 @@ export function validateUser(draft: UserDraft): Problem[] {
   return problems;
 }
 
+/** A user as the hot paths read them: no password hash, no ORM. */
+export interface UserRecord {
+  id: string;
+  username: string;
+  email: string;
+  isSuperAdmin: boolean;
+  createdAt: Date;
+}
+
+/** The user a token names, with what they may do, read in one query. */
+export interface ViewerRecord extends UserRecord {
+  /** Held directly or through groups; not listed for Super Admins, who hold every permission. */
+  grantedPermissions: string[];
+}
+
+const USER_COLUMNS = 'u.id, u.username, u.email, u.is_super_admin as "isSuperAdmin", u.created_at as "createdAt"';
+
 export class UserService {
+  constructor(private readonly sql: Sql) {}
+
   async create(em: EntityManager, draft: UserDraft): Promise<User> {
     const problems = validateUser(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
@@ -62,24 +82,41 @@ export class UserService {
   }
 
   /** An active user, or null; a user who is gone or deactivated signs nothing in. */
-  async findActive(em: EntityManager, id: string): Promise<User | null> {
+  async findActive(id: string): Promise<UserRecord | null> {
     if (!isUuid(id)) return null;
-    return em.findOne(User, { id, isActive: true });
+    return (await this.sql.one<UserRecord>(`select ${USER_COLUMNS} from users u where u.id = $1 and u.is_active`, [id])) ?? null;
+  }
+
+  /** An active user and the permissions granted to them, directly or through their groups, in one round trip. */
+  async findActiveViewer(id: string): Promise<ViewerRecord | null> {
+    if (!isUuid(id)) return null;
+    return (await this.sql.one<ViewerRecord>(
+      `select ${USER_COLUMNS}, case when u.is_super_admin then '{}'::text[] else array(
+           select permission_name from user_permissions where user_id = u.id
+           union
+           select gp.permission_name from group_permissions gp join group_members gm on gm.group_id = gp.group_id where gm.user_id = u.id
+         ) end as "grantedPermissions"
+       from users u where u.id = $1 and u.is_active`,
+      [id],
+    )) ?? null;
   }
 
   /**
    * The active user with these credentials, or null. Username or email, any case. Takes one argon2 verification
    * whether or not the user exists, so timing does not tell.
    */
-  async authenticate(em: EntityManager, login: string, password: string): Promise<User | null> {
+  async authenticate(login: string, password: string): Promise<UserRecord | null> {
     const key = login.trim().toLowerCase();
     // PostgreSQL text cannot hold NUL; such a login can match nobody, so do not send it.
-    const user = key === '' || key.includes('\u0000') ? null : await em.getConnection().execute<Array<{ id: string; password_hash: string; is_active: boolean }>>(
-      'select id, password_hash, is_active from users where lower(username) = ? or lower(email) = ? limit 1',
-      [key, key],
-    ).then((rows) => rows[0] ?? null);
-    const valid = await verifyPassword(password, user?.password_hash);
-    if (!user || !valid || !user.is_active) return null;
-    return em.findOne(User, { id: user.id });
+    const user = key === '' || key.includes('\u0000') ? undefined : await this.sql.one<UserRecord & { passwordHash: string; isActive: boolean }>(
+      `select ${USER_COLUMNS}, u.password_hash as "passwordHash", u.is_active as "isActive"
+       from users u where lower(u.username) = $1 or lower(u.email) = $1 limit 1`,
+      [key],
+    );
+    const valid = await verifyPassword(password, user?.passwordHash);
+    if (!user || !valid || !user.isActive) return null;
+    return {
+      id: user.id, username: user.username, email: user.email, isSuperAdmin: user.isSuperAdmin, createdAt: user.createdAt,
+    };
   }
 }

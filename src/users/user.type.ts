@@ -1,7 +1,7 @@
 // The GraphQL face of a user, without the password hash.
 import { Field, ID, ObjectType } from 'type-graphql';
 
-@ObjectType('User')
+@ObjectType('User', { simpleResolvers: true })
 export class UserType {
   @Field(() => ID)
   id!: string;

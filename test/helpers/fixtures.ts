@@ -50,7 +50,7 @@ export async function createClient(
   grants: AuthClientGrant[] = [AuthClientGrant.PASSWORD],
   redirectUris: string[] = [],
 ): Promise<TestClient> {
-  const { authClient, clientSecret } = await t.app.services.authClients.create(t.em(), {
+  const { authClient, clientSecret } = await t.app.services.authClients.create({
     name: `client-${unique()}`, grants, redirectUris,
   });
   return { id: authClient.id, secret: clientSecret };

@@ -4,10 +4,12 @@ import { Migration20261126162819_initial } from './Migration20261126162819_initi
 import { Migration20261126171104_consents } from './Migration20261126171104_consents.js';
 import { Migration20261126172053_key_rotation } from './Migration20261126172053_key_rotation.js';
 import { Migration20261126173452_personal_access_tokens } from './Migration20261126173452_personal_access_tokens.js';
+import { Migration20261127060000_hot_paths } from './Migration20261127060000_hot_paths.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
   { name: 'Migration20261126171104_consents', class: Migration20261126171104_consents },
   { name: 'Migration20261126172053_key_rotation', class: Migration20261126172053_key_rotation },
   { name: 'Migration20261126173452_personal_access_tokens', class: Migration20261126173452_personal_access_tokens },
+  { name: 'Migration20261127060000_hot_paths', class: Migration20261127060000_hot_paths },
 ];

@@ -1,6 +1,5 @@
 // The Resource Owner Password Credentials grant (RFC 6749 §4.3), which oidc-provider does not ship, for legacy
 // desktop apps. It checks the user's password and issues tokens exactly like the built-in grants do.
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { errors, type Provider, type TokenEndpointGrantContext } from 'oidc-provider';
 import type { UserService } from '../../users/user.service.js';
 import { accountFor } from '../account.js';
@@ -10,7 +9,7 @@ const parameters = ['username', 'password', 'scope'] as const;
 
 type PasswordParams = { username?: string; password?: string };
 
-export function registerPasswordGrant(provider: Provider, orm: MikroORM, users: UserService, supportedScopes: ReadonlySet<string>): void {
+export function registerPasswordGrant(provider: Provider, users: UserService, supportedScopes: ReadonlySet<string>): void {
   provider.registerGrantType<PasswordParams>(PASSWORD_GRANT, async (ctx: TokenEndpointGrantContext<PasswordParams>) => {
     const { client, params } = ctx.oidc;
     if (!params.username) throw new errors.InvalidRequest('missing required parameter \'username\'');
@@ -20,7 +19,7 @@ export function registerPasswordGrant(provider: Provider, orm: MikroORM, users: 
     const unsupported = scopes.filter((scope) => !supportedScopes.has(scope));
     if (unsupported.length > 0) throw new errors.InvalidScope('requested scope is not supported', unsupported.join(' '));
 
-    const user = await users.authenticate(orm.em.fork(), params.username, params.password);
+    const user = await users.authenticate(params.username, params.password);
     // One answer for an unknown user, a wrong password and a deactivated user alike.
     if (!user) throw new errors.InvalidGrant('invalid username or password');
 

@@ -89,7 +89,7 @@ export function createInteractionRouter({
     }
     if (details.prompt.name === 'consent') {
       const accountId = details.session?.accountId;
-      const user = accountId ? await users.findActive(orm.em.fork(), accountId) : null;
+      const user = accountId ? await users.findActive(accountId) : null;
       if (!user) {
         send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
         return;
@@ -113,7 +113,7 @@ export function createInteractionRouter({
     const body = req.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const user = login && password ? await users.authenticate(orm.em.fork(), login, password) : null;
+    const user = login && password ? await users.authenticate(login, password) : null;
     if (!user) {
       renderLogin(res, details, await clientName(details.params.client_id), login, true);
       return;

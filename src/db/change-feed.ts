@@ -1,0 +1,147 @@
+// Tells every instance, at once, that a row it may have cached has changed: PostgreSQL LISTEN/NOTIFY, fed by triggers
+// (see the change_notifications migration), so a change made by any instance, the CLI or plain SQL is heard.
+// Caches serve only while the feed is live; whenever it (re)starts or drops, they forget everything.
+import pg from 'pg';
+import type { Logger } from '../shared/logger.js';
+
+/** Tables whose changes are announced; the payload is the changed row's id, or `*` for all rows. */
+export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys'] as const;
+export type ChangeChannel = (typeof CHANGE_CHANNELS)[number];
+
+export interface ChangeFeed {
+  /** True while every change is being heard. A cache must not answer from memory while this is false. */
+  readonly live: boolean;
+  on(channel: ChangeChannel, listener: (id: string) => void): void;
+  /** Called when the feed starts, stops or restarts: anything cached may have missed a change. */
+  onReset(listener: () => void): void;
+  close(): Promise<void>;
+}
+
+/** Fans notifications out to listeners; the sources below feed it. */
+abstract class Dispatcher implements ChangeFeed {
+  #live = false;
+  readonly #listeners = new Map<string, Array<(id: string) => void>>();
+  readonly #resetListeners: Array<() => void> = [];
+
+  get live(): boolean {
+    return this.#live;
+  }
+
+  on(channel: ChangeChannel, listener: (id: string) => void): void {
+    this.#listeners.set(channel, [...(this.#listeners.get(channel) ?? []), listener]);
+  }
+
+  onReset(listener: () => void): void {
+    this.#resetListeners.push(listener);
+  }
+
+  protected setLive(live: boolean): void {
+    this.#live = live;
+    for (const listener of this.#resetListeners) listener();
+  }
+
+  protected dispatch(channel: string, id: string): void {
+    for (const listener of this.#listeners.get(channel) ?? []) listener(id);
+  }
+
+  abstract close(): Promise<void>;
+}
+
+/** Never live: for processes that keep nothing cached across requests (the CLI joining a running service). */
+export class NoChangeFeed extends Dispatcher {
+  async close(): Promise<void> {}
+}
+
+/**
+ * For the embedded database: the process that owns PGlite sees every notification in the protocol stream it serves
+ * (PGlite is one session, so a NOTIFY comes back to whichever connection committed it) and hands them here.
+ */
+export class InProcessChangeFeed extends Dispatcher {
+  constructor(subscribe: (listener: (channel: string, payload: string) => void) => void) {
+    super();
+    subscribe((channel, payload) => this.dispatch(channel, payload));
+    this.setLive(true);
+  }
+
+  close(): Promise<void> {
+    this.setLive(false);
+    return Promise.resolve();
+  }
+}
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 5000;
+
+/** For a PostgreSQL server: one dedicated connection that LISTENs, reconnecting after any failure. */
+export class PgChangeFeed extends Dispatcher {
+  #client: pg.Client | undefined;
+  #closed = false;
+  #retryMs = RECONNECT_MIN_MS;
+  #retryTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly connection: pg.ClientConfig, private readonly logger: Logger) {
+    super();
+  }
+
+  /** Connects and listens before returning, so caches are live from the first request. */
+  static async start(connection: pg.ClientConfig, logger: Logger): Promise<PgChangeFeed> {
+    const feed = new PgChangeFeed(connection, logger);
+    try {
+      await feed.#connect();
+    } catch (error) {
+      await feed.close(); // no retries for a feed nobody will use
+      throw error;
+    }
+    return feed;
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client(this.connection);
+    client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? '*'));
+    client.on('error', () => this.#lost(client));
+    client.on('end', () => this.#lost(client));
+    try {
+      await client.connect();
+      await client.query(CHANGE_CHANNELS.map((channel) => `listen ${channel}`).join('; '));
+    } catch (error) {
+      this.#lost(client);
+      throw error;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.#client = client;
+    this.#retryMs = RECONNECT_MIN_MS;
+    this.setLive(true);
+  }
+
+  #lost(client: pg.Client): void {
+    client.removeAllListeners('end');
+    client.end().catch(() => {});
+    if (this.#client !== client && this.#client !== undefined) return;
+    this.#client = undefined;
+    if (this.live) this.setLive(false);
+    if (this.#closed || this.#retryTimer) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#connect().catch((error: unknown) => {
+        this.logger.error('Listening for changes failed; caches are bypassed until it works', { error: String(error) });
+      });
+    }, this.#retryMs);
+    this.#retryTimer.unref();
+    this.#retryMs = Math.min(this.#retryMs * 2, RECONNECT_MAX_MS);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (this.live) this.setLive(false);
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+    }
+  }
+}

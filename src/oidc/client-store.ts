@@ -1,0 +1,23 @@
+// Clients for oidc-provider, read from auth_clients and kept in memory until the change feed says they changed, so an
+// edit made on any instance (or by the CLI, or in SQL) applies to the very next token request everywhere.
+import type { ClientMetadata } from 'oidc-provider';
+import type { AuthClientService } from '../auth-clients/auth-client.service.js';
+import { CachedById } from '../db/cached-by-id.js';
+import type { ChangeFeed } from '../db/change-feed.js';
+import type { ClientSource } from './adapter.js';
+import { clientMetadata } from './client-metadata.js';
+
+export class ClientStore implements ClientSource {
+  readonly #clients: CachedById<ClientMetadata>;
+
+  constructor(authClients: AuthClientService, feed: ChangeFeed) {
+    this.#clients = new CachedById(feed, 'auth_clients', async (id) => {
+      const authClient = await authClients.findById(id);
+      return authClient ? clientMetadata(authClient) : undefined;
+    });
+  }
+
+  find(id: string): Promise<ClientMetadata | undefined> {
+    return this.#clients.get(id);
+  }
+}

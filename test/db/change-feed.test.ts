@@ -1,0 +1,98 @@
+// Cached clients never outlive a change: whoever changes a client (this instance, another one, or plain SQL), the very
+// next request on every instance sees it, in both storage modes; and a dropped feed bypasses the cache. (A change made
+// by another process in embedded mode, the CLI's keys:rotate, is heard in test/oidc/key-rotation.test.ts.)
+import { NotificationScanner } from '../../src/db/notification-scanner.js';
+import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
+import { createClient, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
+import { oauthError, passwordGrant } from '../helpers/oauth.js';
+import { serverUrl } from '../helpers/storage.js';
+
+const t = useTestApp();
+let user: TestUser;
+
+beforeAll(async () => {
+  user = await createUser(t.current);
+});
+
+/** A client that has just issued a token through `app`, so that instance holds it in memory. */
+async function warmClient(...apps: TestApp[]): Promise<TestClient> {
+  const client = await createClient(t.current);
+  for (const app of apps) await passwordGrant(app, client, user);
+  return client;
+}
+
+const withoutPasswordGrant = (client: TestClient) => t.current.em().execute(
+  "update auth_clients set grants = '{personal_access}' where id = ?",
+  [client.id],
+);
+
+it('applies a change made in SQL to the very next token request', async () => {
+  const client = await warmClient(t.current);
+  await withoutPasswordGrant(client);
+  expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'unauthorized_client' });
+});
+
+it('forgets a deleted client at once', async () => {
+  const client = await warmClient(t.current);
+  await t.current.em().execute('delete from auth_clients where id = ?', [client.id]);
+  expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'invalid_client', status: 401 });
+});
+
+it('forgets every client when the table is emptied', async () => {
+  const client = await warmClient(t.current);
+  await t.current.em().execute('truncate auth_clients cascade');
+  expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'invalid_client' });
+});
+
+(serverUrl ? it : it.skip)('applies a change made through one instance to the next request on another', async () => {
+  const other = await startApp(t.current.storage);
+  try {
+    const client = await warmClient(t.current, other);
+    await other.em().execute("update auth_clients set grants = '{personal_access}' where id = ?", [client.id]);
+    expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'unauthorized_client' });
+    expect(await oauthError(passwordGrant(other, client, user))).toMatchObject({ error: 'unauthorized_client' });
+  } finally {
+    await other.stop();
+  }
+});
+
+(serverUrl ? it : it.skip)('serves from the database while it cannot listen, and listens again by itself', async () => {
+  const listeners = () => t.current.em().execute<Array<{ pid: number }>>(
+    "select pid from pg_stat_activity where datname = current_database() and query like 'listen %'",
+  );
+  const [listener] = await listeners();
+  expect(listener).toBeDefined();
+  const client = await warmClient(t.current);
+  await t.current.em().execute('select pg_terminate_backend(?)', [listener!.pid]);
+  // Changed while nobody listens: the instance must not answer from what it had cached.
+  await withoutPasswordGrant(client);
+  expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'unauthorized_client' });
+
+  for (let tries = 0; tries < 50 && (await listeners()).every(({ pid }) => pid === listener!.pid); tries += 1) {
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+  const [again] = await listeners();
+  expect(again?.pid).not.toBe(listener!.pid);
+  const next = await warmClient(t.current);
+  await withoutPasswordGrant(next);
+  expect(await oauthError(passwordGrant(t.current, next, user))).toMatchObject({ error: 'unauthorized_client' });
+});
+
+describe('NotificationScanner', () => {
+  // Backend messages: ReadyForQuery, a NotificationResponse for channel "auth_clients" with an id, CommandComplete.
+  const message = (type: string, body: Buffer) => {
+    const header = Buffer.alloc(5);
+    header.write(type, 0, 'latin1');
+    header.writeInt32BE(body.length + 4, 1);
+    return Buffer.concat([header, body]);
+  };
+  const notification = message('A', Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from('auth_clients\0abc-123\0')]));
+  const stream = Buffer.concat([message('Z', Buffer.from('I')), notification, message('C', Buffer.from('UPDATE 1\0'))]);
+
+  it.each([1, 2, 3, 5, 7, 16, stream.length])('finds a notification in chunks of %i bytes', (size) => {
+    const heard: string[][] = [];
+    const scanner = new NotificationScanner((channel, payload) => heard.push([channel, payload]));
+    for (let offset = 0; offset < stream.length; offset += size) scanner.push(stream.subarray(offset, offset + size));
+    expect(heard).toEqual([['auth_clients', 'abc-123']]);
+  });
+});
