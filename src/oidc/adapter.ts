@@ -24,26 +24,59 @@ interface PayloadRow {
   consumedAt: Date | null;
 }
 
+/** A token row with its grant's row beside it, when it has one. */
+interface TokenRow extends PayloadRow {
+  grant: PayloadRow | null;
+}
+
 const ROW = 'model, id, payload, expires_at as "expiresAt", consumed_at as "consumedAt"';
+const GRANT = 'Grant';
 
 /**
  * oidc-provider looks an opaque token up as each of these kinds at once (introspection, revocation). Their ids are
- * the token value, so one query answers all of them: the lookups made together share it.
+ * the token value, so one query answers all of them: the lookups made together share it. The same query reads the
+ * token's Grant, which oidc-provider asks for next (introspection, userinfo, refresh).
  */
 const TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'ClientCredentials'];
 
 export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSource) {
   const hashId = (value: string) => storedIdOf(secrets, value);
-  const tokenLookups = new Map<string, Promise<PayloadRow[]>>();
+  const tokenLookups = new Map<string, Promise<TokenRow[]>>();
+  // Grants read together with a token, keyed by their stored id, for the Grant lookup that follows in the same request.
+  // Each is taken once, and dropped if not taken before the event loop turns (it was read with its token, so it is as
+  // fresh as the token itself).
+  const readWithToken = new Map<string, PayloadRow | null>();
 
-  function findTokenRows(key: string): Promise<PayloadRow[]> {
+  function findTokenRows(key: string): Promise<TokenRow[]> {
     let lookup = tokenLookups.get(key);
     if (!lookup) {
-      lookup = sql.rows<PayloadRow>(`select ${ROW} from oidc_payloads where id = $1 and model = any($2)`, [key, TOKEN_MODELS])
-        .finally(() => tokenLookups.delete(key));
+      lookup = sql.rows<TokenRow>(
+        `select t.model, t.id, t.payload, t.expires_at as "expiresAt", t.consumed_at as "consumedAt",
+           case when g.id is null then null else json_build_object('model', g.model, 'id', g.id, 'payload', g.payload,
+             'expiresAt', g.expires_at, 'consumedAt', g.consumed_at) end as grant
+         from oidc_payloads t left join oidc_payloads g on g.model = '${GRANT}' and g.id = t.grant_key
+         where t.id = $1 and t.model = any($2)`,
+        [key, TOKEN_MODELS],
+      ).finally(() => tokenLookups.delete(key));
       tokenLookups.set(key, lookup);
     }
     return lookup;
+  }
+
+  function keepGrant(row: TokenRow): void {
+    if (!row.grant) return;
+    const { grant } = row;
+    // json_build_object turns times into text.
+    grant.expiresAt = grant.expiresAt && new Date(grant.expiresAt);
+    grant.consumedAt = grant.consumedAt && new Date(grant.consumedAt);
+    readWithToken.set(grant.id, grant);
+    setImmediate(() => { if (readWithToken.get(grant.id) === grant) readWithToken.delete(grant.id); });
+  }
+
+  function takeGrant(key: string): PayloadRow | undefined {
+    const grant = readWithToken.get(key);
+    if (grant) readWithToken.delete(key);
+    return grant ?? undefined;
   }
 
   return class SqlAdapter implements Adapter {
@@ -71,12 +104,14 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
       // The jti is the id itself (for tokens, their value): keep only its hash, and put it back on find.
       const { jti: _jti, ...stored } = payload;
       await sql.run(
-        `insert into oidc_payloads (model, id, payload, grant_id, uid, user_code, expires_at, consumed_at)
-         values ($1, $2, $3, $4, $5, $6, $7, null)
-         on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-           user_code = excluded.user_code, expires_at = excluded.expires_at, consumed_at = null`,
+        `insert into oidc_payloads (model, id, payload, grant_id, grant_key, uid, user_code, expires_at, consumed_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, null)
+         on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+           grant_key = excluded.grant_key, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at,
+           consumed_at = null`,
         [
           this.model, key, this.seal(key, stored), payload.grantId ?? null,
+          payload.grantId && this.model !== GRANT ? hashId(payload.grantId) : null,
           payload.uid ? hashId(payload.uid) : null,
           payload.userCode ? hashId(payload.userCode) : null,
           expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
@@ -87,9 +122,15 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.find(id);
       const key = hashId(id);
-      const row = TOKEN_MODELS.includes(this.model)
-        ? (await findTokenRows(key)).find((candidate) => candidate.model === this.model)
-        : await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key]);
+      let row: PayloadRow | undefined;
+      if (TOKEN_MODELS.includes(this.model)) {
+        const token = (await findTokenRows(key)).find((candidate) => candidate.model === this.model);
+        if (token) keepGrant(token);
+        row = token;
+      } else {
+        row = (this.model === GRANT ? takeGrant(key) : undefined)
+          ?? await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key]);
+      }
       const payload = this.open(row);
       return payload ? { ...payload, jti: id } : undefined;
     }

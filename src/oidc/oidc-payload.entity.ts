@@ -25,6 +25,10 @@ export class OidcPayload {
   @Property({ length: 255, nullable: true })
   grantId?: string;
 
+  /** The stored id of the Grant (HMAC of grantId), so a token and its grant are read in one query. */
+  @Property({ length: 64, nullable: true })
+  grantKey?: string;
+
   /** HMAC of the session uid. */
   @Property({ length: 64, nullable: true })
   uid?: string;
