@@ -1,0 +1,261 @@
+// The CLI's commands for administrators and scripts: users, groups, permissions, auth clients, keys and tokens.
+// Works in both storage modes, with or without the service running (see db/embedded.ts).
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { AccessControlService } from './access-control/access-control.service.js';
+import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
+import { AuthClientService } from './auth-clients/auth-client.service.js';
+import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
+import { DataFolderInUse } from './db/embedded.js';
+import { NoChangeFeed } from './db/change-feed.js';
+import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
+import type { Sql } from './db/sql.js';
+import { ClientStore } from './oidc/client-store.js';
+import { DomainError } from './shared/errors.js';
+import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
+import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
+import { createLogger } from './shared/logger.js';
+import { Secrets } from './shared/secrets.js';
+import { UserService } from './users/user.service.js';
+
+const USAGE = `Usage: npm run cli -- <command> [options] [--json]
+
+Commands:
+  user:create --username U --email E (--password P | --password-stdin) [--super-admin]
+  group:create --name G
+  group:add-user --group G --username U
+  permission:grant (--username U | --group G) --permission NAME
+  client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
+  keys:rotate          new signing keys become current; the old stay published until their tokens expire
+  token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
+                       a personal access token for U, through a client with the personal_access grant
+
+--password-stdin reads the password from the first line of standard input, keeping it off the command line.
+--json prints one JSON object on stdout.`;
+
+/** A mistake in how the command was called: printed with the usage, exit code 2. */
+class UsageError extends Error {}
+
+const options = {
+  username: { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'super-admin': { type: 'boolean' },
+  name: { type: 'string' },
+  group: { type: 'string' },
+  permission: { type: 'string' },
+  grant: { type: 'string', multiple: true },
+  'redirect-uri': { type: 'string', multiple: true },
+  client: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  'expires-in': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+interface Services {
+  config: Config;
+  orm: MikroORM;
+  sql: Sql;
+  secrets: Secrets;
+  users: UserService;
+  accessControl: AccessControlService;
+  authClients: AuthClientService;
+}
+
+function required(values: Values, name: 'username' | 'email' | 'name' | 'group' | 'permission' | 'client'): string {
+  const value = values[name];
+  if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+}
+
+const GRANTS: Record<string, AuthClientGrant> = {
+  authorization_code: AuthClientGrant.AUTHORIZATION_CODE,
+  password: AuthClientGrant.PASSWORD,
+  personal_access: AuthClientGrant.PERSONAL_ACCESS,
+};
+
+type Command = (em: EntityManager, values: Values, services: Services) => Promise<{ result: object; text: string }>;
+
+const commands: Record<string, Command> = {
+  async 'user:create'(em, values, { users }) {
+    if (values.password !== undefined && values['password-stdin']) throw new UsageError('give either --password or --password-stdin, not both');
+    const password = values['password-stdin'] ? await readPasswordFromStdin() : values.password;
+    if (password === undefined) throw new UsageError('--password or --password-stdin is required');
+    const user = await users.create(em, {
+      username: required(values, 'username'), email: required(values, 'email'), password, isSuperAdmin: values['super-admin'] ?? false,
+    });
+    return {
+      result: { id: user.id, username: user.username },
+      text: `Created ${user.isSuperAdmin ? 'the Super Admin' : 'the user'} "${user.username}" (${user.id})`,
+    };
+  },
+
+  async 'group:create'(em, values, { accessControl }) {
+    const group = await accessControl.createGroup(em, required(values, 'name'));
+    return { result: { id: group.id, name: group.name }, text: `Created the group "${group.name}" (${group.id})` };
+  },
+
+  async 'group:add-user'(em, values, { accessControl, users }) {
+    const group = await accessControl.findGroup(em, required(values, 'group'));
+    const username = required(values, 'username');
+    const user = await users.findByUsername(em, username);
+    if (!user) throw new UsageError(`There is no user named "${username}"`);
+    await accessControl.addMember(em, group, user);
+    return {
+      result: { group: group.name, username: user.username },
+      text: `Added "${user.username}" to the group "${group.name}"`,
+    };
+  },
+
+  async 'permission:grant'(em, values, { accessControl, users }) {
+    if ((values.username === undefined) === (values.group === undefined)) throw new UsageError('give exactly one of --username and --group');
+    const permission = await accessControl.findPermission(em, required(values, 'permission'));
+    let holder;
+    if (values.username !== undefined) {
+      holder = await users.findByUsername(em, values.username);
+      if (!holder) throw new UsageError(`There is no user named "${values.username}"`);
+    } else {
+      holder = await accessControl.findGroup(em, required(values, 'group'));
+    }
+    await accessControl.grant(em, holder, permission);
+    const to = values.username !== undefined ? { username: values.username } : { group: values.group };
+    return {
+      result: { permission: permission.name, ...to },
+      text: `Granted ${permission.name} to ${values.username !== undefined ? `the user "${values.username}"` : `the group "${values.group}"`}`,
+    };
+  },
+
+  async 'client:create'(em, values, { authClients }) {
+    const grants = (values.grant ?? []).map((grant) => {
+      const known = GRANTS[grant.trim().toLowerCase()];
+      if (!known) throw new UsageError(`unknown --grant "${grant}"; use authorization_code, password or personal_access`);
+      return known;
+    });
+    const { authClient, clientSecret } = await authClients.create({
+      name: required(values, 'name'), grants, redirectUris: values['redirect-uri'] ?? [],
+    });
+    return {
+      result: {
+        id: authClient.id, name: authClient.name, grants: authClient.grants, redirectUris: authClient.redirectUris, secret: clientSecret,
+      },
+      text: `Created the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\nThe secret is shown only this once.`,
+    };
+  },
+
+  async 'token:create'(em, values, services) {
+    const username = required(values, 'username');
+    const user = await services.users.findByUsername(em, username);
+    if (!user) throw new UsageError(`There is no user named "${username}"`);
+    let expiresAt: Date | undefined;
+    if (values['expires-in'] !== undefined) {
+      const match = /^(\d+)([dh])$/.exec(values['expires-in'].trim());
+      if (!match) throw new UsageError('--expires-in is a number of days or hours, e.g. 30d or 12h');
+      expiresAt = new Date(Date.now() + Number(match[1]) * (match[2] === 'd' ? 24 : 1) * 3600 * 1000);
+    }
+    // Minting an access token takes the OIDC provider, built from the stored keys as the service builds it. Loaded
+    // here only: importing it costs time the other commands need not spend.
+    const { ProviderHost } = await import('./oidc/provider.js');
+    const keys = await withBootstrapLock(services.orm, (tx) => ensureProviderKeys(tx, services.secrets));
+    const providers = new ProviderHost({
+      config: services.config,
+      orm: services.orm,
+      sql: services.sql,
+      secrets: services.secrets,
+      // A short-lived process keeps no clients in memory: no change feed, so every lookup reads the database.
+      clients: new ClientStore(services.authClients, new NoChangeFeed()),
+      users: services.users,
+      authClients: services.authClients,
+      logger: createLogger('silent'),
+      usablePersonalAccessToken: () => Promise.resolve(false),
+    }, keys);
+    const personalAccessTokens = new PersonalAccessTokenService(providers, services.secrets, services.config.personalAccessTokenMaxDays, services.sql);
+    const { personalAccessToken, token } = await personalAccessTokens.create(em, user, {
+      name: required(values, 'name'), authClientId: required(values, 'client'), scopes: values.scope ?? [], expiresAt,
+    });
+    return {
+      result: { id: personalAccessToken.id, token },
+      text: `Created the personal access token "${personalAccessToken.name}" for "${user.username}", valid until ${personalAccessToken.expiresAt.toISOString()}:\n  ${token}\nIt is shown only this once.`,
+    };
+  },
+
+  async 'keys:rotate'(em, _values, { secrets }) {
+    const kids = await em.transactional((tx) => rotateSigningKeys(tx, secrets));
+    return {
+      result: { signingKeys: kids },
+      text: `New signing keys ${kids.join(', ')} are current. Running instances switch within seconds; the old keys stay published for ${RETIRED_KEY_RETENTION_MS / 60000} minutes.`,
+    };
+  },
+};
+
+async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, options, allowPositionals: true, strict: true,
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const name = positionals[0];
+  const command = name === undefined ? undefined : commands[name];
+  if (values.help || !command || positionals.length > 1) {
+    process.stderr.write(`${name && !command ? `Unknown command "${name}"\n\n` : ''}${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+
+  const report = (error: string, code: number) => {
+    if (values.json) process.stdout.write(`${JSON.stringify({ error })}\n`);
+    else process.stderr.write(`${error}\n`);
+    return code;
+  };
+
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) return report(`Invalid configuration: ${error.message}`, 1);
+    throw error;
+  }
+
+  let database;
+  try {
+    database = await openDatabase(config, 'cli');
+  } catch (error) {
+    if (error instanceof DataFolderInUse) return report(error.message, 1);
+    throw error;
+  }
+  try {
+    await migrate(database);
+    const secrets = new Secrets(await resolveAppKey(config));
+    const { orm, sql } = database;
+    const services: Services = {
+      config, orm, sql, secrets, users: new UserService(sql), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets, sql),
+    };
+    await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
+    const { result, text } = await command(database.orm.em.fork(), values, services);
+    process.stdout.write(`${values.json ? JSON.stringify(result) : text}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) return report(error.message, 2);
+    if (error instanceof DomainError || error instanceof AppKeyMismatch) return report(error.message, 1);
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+process.exitCode = await run(process.argv.slice(2));
