@@ -27,7 +27,7 @@ function timeServiceStart(env) {
     const started = performance.now();
     const base = { ...process.env };
     for (const name of ['DATABASE_URL', 'DATA_DIR', 'APP_KEY', 'NODE_OPTIONS']) delete base[name];
-    const child = spawn(process.execPath, [join(root, 'dist', 'src', 'main.js')], {
+    const child = spawn(process.execPath, [join(root, 'dist', 'bundle', 'main.mjs')], {
       env: { ...base, PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

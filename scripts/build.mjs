@@ -1,8 +1,13 @@
-// Compiles src/ and mikro-orm.config.ts to dist/ with SWC: decorator metadata included, no type check (that is `npm run typecheck`).
-import { readdir, mkdir, writeFile } from 'node:fs/promises';
+// Compiles src/ and mikro-orm.config.ts to dist/ with SWC (decorator metadata included, no type check: that is
+// `npm run typecheck`), then bundles the two process entries with esbuild into dist/bundle/: one file to read
+// instead of some 1,500 modules to find, open and link, which is most of a start.
+import {
+  readdir, mkdir, rename, writeFile,
+} from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformFile } from '@swc/core';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -35,4 +40,47 @@ await Promise.all(files.map(async (file) => {
   await mkdir(dirname(target), { recursive: true });
   await writeFile(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
   if (map) await writeFile(`${target}.map`, map);
+}));
+
+// Left out of the bundle: native or WebAssembly packages that find their files next to their own code, and the
+// drivers of databases MikroORM and knex support but this service never loads (they are not installed).
+const external = [
+  '@node-rs/argon2', '@electric-sql/pglite', '@electric-sql/pglite-socket',
+  'pg-native', 'pg-query-stream', 'oracledb', 'better-sqlite3', 'sqlite3', 'libsql', 'mysql', 'mysql2', 'mariadb', 'tedious',
+  '@mikro-orm/better-sqlite', '@mikro-orm/sqlite', '@mikro-orm/libsql', '@mikro-orm/mysql', '@mikro-orm/mariadb',
+  '@mikro-orm/mssql', '@mikro-orm/mongodb', '@mikro-orm/entity-generator', '@mikro-orm/seeder', '@mikro-orm/cli',
+  'ts-node', '@swc/core', 'class-transformer', '@apollo/subgraph', '@apollo/gateway',
+];
+// MikroORM reads its own version with require('../../package.json'), falling back to '../package.json', to check
+// that every @mikro-orm package matches: bundled, those paths would reach our package.json. Point them at its own.
+const mikroOrmVersion = {
+  name: 'mikro-orm-version',
+  setup(builder) {
+    builder.onResolve({ filter: /^(\.\.\/)+package\.json$/ }, ({ importer }) => {
+      const core = importer.match(/^(.*\/node_modules\/@mikro-orm\/core)\//)?.[1];
+      return core ? { path: join(core, 'package.json') } : undefined;
+    });
+  },
+};
+
+const { outputFiles } = await build({
+  entryPoints: { main: join(out, 'src', 'main.js'), cli: join(out, 'src', 'cli.js') },
+  outdir: join(out, 'bundle'),
+  write: false,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  outExtension: { '.js': '.mjs' },
+  external,
+  plugins: [mikroOrmVersion],
+  // CommonJS packages inside an ES module bundle still call require() for Node's own modules and the externals.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'error',
+});
+// Each bundle is replaced whole (written aside, then renamed), so a process starting meanwhile reads the old or the new.
+await mkdir(join(out, 'bundle'), { recursive: true });
+await Promise.all(outputFiles.map(async ({ path, contents }) => {
+  await writeFile(`${path}.${process.pid}.tmp`, contents);
+  await rename(`${path}.${process.pid}.tmp`, path);
 }));
