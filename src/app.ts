@@ -55,10 +55,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const { orm, sql } = database;
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
-    const users = new UserService(sql);
-    const authClients = new AuthClientService(secrets, sql);
-    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     changes = await database.openChangeFeed(logger);
+    const users = new UserService(sql);
+    const authClients = new AuthClientService(secrets, sql, changes);
+    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
     // The provider asks about personal access tokens, whose service in turn mints them through the provider.
     const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(value));

@@ -173,7 +173,6 @@ const commands: Record<string, Command> = {
       orm: services.orm,
       sql: services.sql,
       secrets: services.secrets,
-      // A short-lived process keeps no clients in memory: no change feed, so every lookup reads the database.
       clients: new ClientStore(services.authClients, new NoChangeFeed()),
       users: services.users,
       authClients: services.authClients,
@@ -242,8 +241,15 @@ async function run(argv: string[]): Promise<number> {
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     const { orm, sql } = database;
+    // A short-lived process keeps nothing in memory: no change feed, so every lookup reads the database.
     const services: Services = {
-      config, orm, sql, secrets, users: new UserService(sql), accessControl: new AccessControlService(), authClients: new AuthClientService(secrets, sql),
+      config,
+      orm,
+      sql,
+      secrets,
+      users: new UserService(sql),
+      accessControl: new AccessControlService(),
+      authClients: new AuthClientService(secrets, sql, new NoChangeFeed()),
     };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
     const { result, text } = await command(database.orm.em.fork(), values, services);

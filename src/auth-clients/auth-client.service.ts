@@ -1,5 +1,7 @@
 // Auth clients: creating them with a one-time secret, finding and listing them, and checking their secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
+import { ChangeCache } from '../db/change-cache.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
 import { escapeLike, isUuid } from '../shared/db-errors.js';
@@ -50,7 +52,16 @@ function nameTaken(name: string): ValidationFailed {
 const cursorOf = (authClient: AuthClientRecord) => encodeCursor([authClient.name.toLowerCase(), authClient.id]);
 
 export class AuthClientService {
-  constructor(private readonly secrets: Secrets, private readonly sql: Sql) {}
+  // Counting every match of a search reads all of them; repeated pages and polls of one list ask the same question.
+  readonly #counts: ChangeCache<number>;
+
+  constructor(private readonly secrets: Secrets, private readonly sql: Sql, changes: ChangeFeed) {
+    this.#counts = new ChangeCache(changes, 'auth_clients', async (pattern) => {
+      const where = pattern === '' ? '' : 'where lower(name) like $1';
+      const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${where}`, pattern === '' ? [] : [pattern]);
+      return Number(row?.count ?? 0);
+    }, { byRow: false, maxEntries: 1000 });
+  }
 
   async create(draft: AuthClientDraft, createdBy?: { id: string }): Promise<CreatedAuthClient> {
     const problems = validateAuthClient(draft);
@@ -95,8 +106,6 @@ export class AuthClientService {
     const values: unknown[] = [];
     const conditions: string[] = [];
     if (pattern) conditions.push(`lower(name) like $${values.push(pattern)}`);
-    const matching = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
-    const countValues = [...values];
     if (afterName) conditions.push(`lower(name) > $${values.push(afterName)}`);
     const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
 
@@ -108,7 +117,7 @@ export class AuthClientService {
       items: rows.slice(0, first),
       hasNextPage: rows.length > first,
       // Counting reads every match: done only when the caller asks for totalCount.
-      countAll: async () => Number((await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${matching}`, countValues))?.count ?? 0),
+      countAll: async () => (await this.#counts.get(pattern ?? ''))!,
       cursorOf,
     };
   }

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { printSchema } from 'graphql';
 import { AuthClientService } from '../auth-clients/auth-client.service.js';
+import { NoChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import { Secrets } from '../shared/secrets.js';
 import { buildBareSchema } from './schema.js';
@@ -12,7 +13,7 @@ export async function schemaSdl(): Promise<string> {
   const secrets = new Secrets('x'.repeat(32));
   const noDatabase = {} as Sql;
   const schema = await buildBareSchema({
-    authClients: new AuthClientService(secrets, noDatabase),
+    authClients: new AuthClientService(secrets, noDatabase, new NoChangeFeed()),
     personalAccessTokens: new PersonalAccessTokenService({ get current(): never { throw new Error('no provider') } }, secrets, 365, noDatabase),
   });
   return `${printSchema(schema)}\n`;

@@ -2,19 +2,19 @@
 // edit made on any instance (or by the CLI, or in SQL) applies to the very next token request everywhere.
 import type { ClientMetadata } from 'oidc-provider';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
-import { CachedById } from '../db/cached-by-id.js';
+import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { ClientSource } from './adapter.js';
 import { clientMetadata } from './client-metadata.js';
 
 export class ClientStore implements ClientSource {
-  readonly #clients: CachedById<ClientMetadata>;
+  readonly #clients: ChangeCache<ClientMetadata>;
 
   constructor(authClients: AuthClientService, feed: ChangeFeed) {
-    this.#clients = new CachedById(feed, 'auth_clients', async (id) => {
+    this.#clients = new ChangeCache(feed, 'auth_clients', async (id) => {
       const authClient = await authClients.findById(id);
       return authClient ? clientMetadata(authClient) : undefined;
-    });
+    }, { byRow: true });
   }
 
   find(id: string): Promise<ClientMetadata | undefined> {

@@ -4,6 +4,7 @@
 import { NotificationScanner } from '../../src/db/notification-scanner.js';
 import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
+import { graphql } from '../helpers/graphql.js';
 import { oauthError, passwordGrant } from '../helpers/oauth.js';
 import { serverUrl } from '../helpers/storage.js';
 
@@ -42,6 +43,28 @@ it('forgets every client when the table is emptied', async () => {
   const client = await warmClient(t.current);
   await t.current.em().execute('truncate auth_clients cascade');
   expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'invalid_client' });
+});
+
+it('counts a client added or removed anywhere in the very next totalCount', async () => {
+  const admin = await createUser(t.current, { isSuperAdmin: true });
+  const { access_token: token } = await passwordGrant(t.current, await createClient(t.current), admin);
+  const count = async (search: string | null) => {
+    const result = await graphql<{ authClients: { totalCount: number } }>(
+      t.current.url, 'query($search: String) { authClients(first: 1, search: $search) { totalCount } }', { search }, token,
+    );
+    return result.data!.authClients.totalCount;
+  };
+  const all = await count(null);
+  expect(await count('counted-later')).toBe(0);
+  await t.current.em().execute(
+    "insert into auth_clients (id, name, grants, secret_hash, secret_prefix) values (gen_random_uuid(), 'Counted Later', '{password}', 'h', 'p')",
+  );
+  expect(await count('counted-later')).toBe(0); // a hyphen is not a space: still none
+  expect(await count('counted later')).toBe(1);
+  expect(await count(null)).toBe(all + 1);
+  await t.current.em().execute("delete from auth_clients where name = 'Counted Later'");
+  expect(await count('counted later')).toBe(0);
+  expect(await count(null)).toBe(all);
 });
 
 (serverUrl ? it : it.skip)('applies a change made through one instance to the next request on another', async () => {

@@ -23,8 +23,7 @@ export class Migration20261127060000_hot_paths extends Migration {
         end if;
         return null;
       end $$;`);
-    // A new client cannot be in anyone's cache yet: only changes and deletions are announced.
-    this.addSql(`create trigger "auth_clients_changed" after update or delete on "auth_clients" for each row execute function notify_row_change();`);
+    this.addSql(`create trigger "auth_clients_changed" after insert or update or delete on "auth_clients" for each row execute function notify_row_change();`);
     this.addSql(`create trigger "auth_clients_emptied" after truncate on "auth_clients" for each statement execute function notify_row_change();`);
     this.addSql(`create trigger "crypto_keys_changed" after insert or update or delete on "crypto_keys" for each row execute function notify_row_change();`);
     this.addSql(`create trigger "crypto_keys_emptied" after truncate on "crypto_keys" for each statement execute function notify_row_change();`);
