@@ -76,6 +76,7 @@ export class AuthClientService {
        on conflict ((lower(name))) do nothing
        returning ${COLUMNS}`,
       [name, grants, redirectUris, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
+      { prepare: true },
     );
     if (!row) throw nameTaken(name);
     return { authClient: row, clientSecret };
@@ -84,7 +85,7 @@ export class AuthClientService {
   /** The client with this id, or null, also for an id that is not a UUID at all. */
   async findById(id: string): Promise<AuthClientRecord | null> {
     if (!isUuid(id)) return null;
-    return (await this.sql.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1`, [id])) ?? null;
+    return (await this.sql.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1`, [id], { prepare: true })) ?? null;
   }
 
   verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {
@@ -112,6 +113,8 @@ export class AuthClientService {
     const rows = await this.sql.rows<AuthClientRecord>(
       `select ${COLUMNS} from auth_clients ${where} order by lower(name) limit $${values.push(first + 1)}`,
       values,
+      // A search's best plan depends on the term; the plain list always walks the name index.
+      { prepare: !pattern },
     );
     return {
       items: rows.slice(0, first),

@@ -28,7 +28,7 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
     const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
     return {
       orm,
-      sql: new Sql(orm),
+      sql: new Sql(orm, true),
       mode: 'server',
       openChangeFeed: (logger) => PgChangeFeed.start({ connectionString: databaseUrl }, logger),
       close: () => orm.close(),
@@ -42,7 +42,7 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
     const { onNotification } = embedded;
     return {
       orm,
-      sql: new Sql(orm),
+      sql: new Sql(orm, false),
       mode: 'embedded',
       openChangeFeed: () => Promise.resolve(onNotification ? new InProcessChangeFeed(onNotification) : new NoChangeFeed()),
       async close() {

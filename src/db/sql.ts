@@ -1,11 +1,20 @@
 // Plain parameterised SQL for the hot paths (token lookups, the viewer, lists), on MikroORM's own connection pool.
 // Entities, the unit of work and migrations stay for writes and schema; a read that writes nothing back needs none
 // of MikroORM's hydration, identity map or SQL building, which cost more than the query itself.
+import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 
 interface PgConnection {
-  query<Row>(query: { text: string; values: readonly unknown[]; types: pg.CustomTypesConfig }): Promise<{ rows: Row[]; rowCount: number | null }>;
+  query<Row>(query: { text: string; values: readonly unknown[]; types: pg.CustomTypesConfig; name?: string }): Promise<{ rows: Row[]; rowCount: number | null }>;
+}
+
+export interface SqlOptions {
+  /**
+   * Parse and plan it once per connection (a named prepared statement), for the small fixed lookups of every request.
+   * Not for statements whose best plan depends on the values, such as a search.
+   */
+  prepare?: boolean;
 }
 
 // MikroORM has the pool's connections return times as text, to parse them itself; these queries get the driver's
@@ -25,29 +34,46 @@ export interface SqlResult<Row> {
 
 export class Sql {
   readonly #pool: KnexPoolClient;
+  readonly #names = new Map<string, string>();
 
-  constructor(orm: MikroORM) {
+  /**
+   * `canPrepare` is false for the embedded database: PGlite is one session shared by every connection, where a
+   * statement name prepared by one connection would clash with the same name from another.
+   */
+  constructor(orm: MikroORM, private readonly canPrepare: boolean) {
     // Knex's client hands out the driver's own connections from the pool MikroORM configured.
     this.#pool = (orm.em.getConnection().getKnex() as unknown as { client: KnexPoolClient }).client;
   }
 
+  #nameOf(text: string): string {
+    let name = this.#names.get(text);
+    if (!name) {
+      name = `ac_${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+      this.#names.set(text, name);
+    }
+    return name;
+  }
+
   /** Runs one statement with `$1`-style parameters on a pooled connection. */
-  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
+  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], { prepare = false }: SqlOptions = {}): Promise<SqlResult<Row>> {
+    const name = prepare && this.canPrepare ? this.#nameOf(text) : undefined;
     const connection = await this.#pool.acquireConnection();
     try {
-      const result = await connection.query<Row>({ text, values, types: DRIVER_TYPES });
+      const result = await connection.query<Row>({
+        text, values, types: DRIVER_TYPES, name,
+      });
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     } finally {
       await this.#pool.releaseConnection(connection);
     }
   }
 
-  async rows<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.run<Row>(text, values)).rows;
+  async rows<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row[]> {
+    return (await this.run<Row>(text, values, options)).rows;
   }
 
   /** The first row, or undefined. */
-  async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<Row | undefined> {
-    return (await this.run<Row>(text, values)).rows[0];
+  async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row | undefined> {
+    return (await this.run<Row>(text, values, options)).rows[0];
   }
 }

@@ -57,6 +57,7 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
          from oidc_payloads t left join oidc_payloads g on g.model = '${GRANT}' and g.id = t.grant_key
          where t.id = $1 and t.model = any($2)`,
         [key, TOKEN_MODELS],
+        { prepare: true },
       ).finally(() => tokenLookups.delete(key));
       tokenLookups.set(key, lookup);
     }
@@ -116,6 +117,7 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
           payload.userCode ? hashId(payload.userCode) : null,
           expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
         ],
+        { prepare: true },
       );
     }
 
@@ -129,7 +131,7 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
         row = token;
       } else {
         row = (this.model === GRANT ? takeGrant(key) : undefined)
-          ?? await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key]);
+          ?? await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key], { prepare: true });
       }
       const payload = this.open(row);
       return payload ? { ...payload, jti: id } : undefined;
@@ -146,11 +148,11 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
     }
 
     async consume(id: string): Promise<void> {
-      await sql.run('update oidc_payloads set consumed_at = now() where model = $1 and id = $2', [this.model, hashId(id)]);
+      await sql.run('update oidc_payloads set consumed_at = now() where model = $1 and id = $2', [this.model, hashId(id)], { prepare: true });
     }
 
     async destroy(id: string): Promise<void> {
-      await sql.run('delete from oidc_payloads where model = $1 and id = $2', [this.model, hashId(id)]);
+      await sql.run('delete from oidc_payloads where model = $1 and id = $2', [this.model, hashId(id)], { prepare: true });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

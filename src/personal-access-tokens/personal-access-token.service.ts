@@ -160,6 +160,7 @@ export class PersonalAccessTokenService {
        join auth_clients c on c.id = t.client_id and $2 = any(c.grants)
        where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()`,
       [this.hashOf(value), AuthClientGrant.PERSONAL_ACCESS],
+      { prepare: true },
     )) ?? null;
   }
 

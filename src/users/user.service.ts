@@ -84,7 +84,7 @@ export class UserService {
   /** An active user, or null; a user who is gone or deactivated signs nothing in. */
   async findActive(id: string): Promise<UserRecord | null> {
     if (!isUuid(id)) return null;
-    return (await this.sql.one<UserRecord>(`select ${USER_COLUMNS} from users u where u.id = $1 and u.is_active`, [id])) ?? null;
+    return (await this.sql.one<UserRecord>(`select ${USER_COLUMNS} from users u where u.id = $1 and u.is_active`, [id], { prepare: true })) ?? null;
   }
 
   /** An active user and the permissions granted to them, directly or through their groups, in one round trip. */
@@ -98,6 +98,7 @@ export class UserService {
          ) end as "grantedPermissions"
        from users u where u.id = $1 and u.is_active`,
       [id],
+      { prepare: true },
     )) ?? null;
   }
 
@@ -112,6 +113,7 @@ export class UserService {
       `select ${USER_COLUMNS}, u.password_hash as "passwordHash", u.is_active as "isActive"
        from users u where lower(u.username) = $1 or lower(u.email) = $1 limit 1`,
       [key],
+      { prepare: true },
     );
     const valid = await verifyPassword(password, user?.passwordHash);
     if (!user || !valid || !user.isActive) return null;
