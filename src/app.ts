@@ -100,7 +100,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({
-        orm, providers, users, accessControl: services.accessControl, personalAccessTokens: services.personalAccessTokens,
+        orm, providers, users, accessControl: services.accessControl, personalAccessTokens: services.personalAccessTokens, secrets, changes,
       }),
     }));
     app.get('/healthz', async (_req, res) => {

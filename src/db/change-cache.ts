@@ -22,6 +22,8 @@ export class ChangeCache<Value> {
   ) {
     this.#maxEntries = maxEntries;
     feed.on(channel, (id) => {
+      // A new row changes no row anyone has cached, only what is computed over the table.
+      if (byRow && id.startsWith('+')) return;
       this.#generation += 1;
       if (byRow && id !== '*') this.#entries.delete(id);
       else this.#entries.clear();

@@ -4,8 +4,11 @@
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 
-/** Tables whose changes are announced; the payload is the changed row's id, or `*` for all rows. */
-export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys'] as const;
+/**
+ * What changes are announced (see the hot_paths migration). The payload is the changed row's id, `+id` for a new row,
+ * or `*` for all rows; `permissions` always says `*`.
+ */
+export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'users', 'personal_access_tokens', 'permissions'] as const;
 export type ChangeChannel = (typeof CHANGE_CHANNELS)[number];
 
 export interface ChangeFeed {

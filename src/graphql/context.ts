@@ -4,7 +4,11 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import type { AccessControlService } from '../access-control/access-control.service.js';
 import type { UserRecord, UserService } from '../users/user.service.js';
+import type { ChangeFeed } from '../db/change-feed.js';
+import { storedIdOf } from '../oidc/adapter.js';
 import type { ProviderRef } from '../oidc/provider.js';
+import type { Secrets } from '../shared/secrets.js';
+import { ViewerCache } from './viewer-cache.js';
 import { PERSONAL_ACCESS_GTY, type PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 
 export interface Viewer {
@@ -25,6 +29,8 @@ export interface ContextDeps {
   users: UserService;
   accessControl: AccessControlService;
   personalAccessTokens: PersonalAccessTokenService;
+  secrets: Secrets;
+  changes: ChangeFeed;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -39,14 +45,24 @@ function invalidToken(message: string): GraphQLError {
 }
 
 export function createContextFactory({
-  orm, providers, users, accessControl, personalAccessTokens,
+  orm, providers, users, accessControl, personalAccessTokens, secrets, changes,
 }: ContextDeps) {
-  // Two round trips in all: the token, then the user with their permissions (and, for some tokens, their session or
-  // personal access token record) at once. The client comes from the provider's cache of clients.
+  const viewers = new ViewerCache(changes);
+
+  // A token seen before is answered from memory until anything it rests on changes (viewer-cache.ts). Otherwise two
+  // round trips: the token, then the user with their permissions (and, for some tokens, their session or personal
+  // access token record) at once. The client comes from the provider's cache of clients.
   async function viewerFor(header: string): Promise<Viewer> {
     const provider = providers.current;
     const value = BEARER.exec(header)?.[1];
     if (!value) throw invalidToken('The Authorization header must be "Bearer <access token>"');
+    const key = storedIdOf(secrets, value);
+    const known = viewers.recall(key);
+    if (known) {
+      if (known.personal) await personalAccessTokens.touch(known.personal);
+      return known.viewer;
+    }
+    const generation = viewers.generation;
     const token = await provider.AccessToken.find(value).catch(() => undefined);
     // A token bound to another resource server (aud) is not for this API.
     if (!token || token.isExpired || !token.accountId || !token.clientId || token.aud !== undefined) {
@@ -68,7 +84,14 @@ export function createContextFactory({
       await personalAccessTokens.touch(personal);
     }
     const { grantedPermissions: _granted, ...record } = user;
-    return { user: record, permissions: accessControl.effectivePermissions(user) };
+    const viewer = { user: record, permissions: accessControl.effectivePermissions(user) };
+    // A token bound to a browser session rests on that session too, which is not announced: never kept.
+    if (!token.expiresWithSession && token.exp !== undefined) {
+      viewers.remember(key, {
+        viewer, clientId: token.clientId, expiresAt: token.exp * 1000, personal: personal ?? undefined,
+      }, generation);
+    }
+    return viewer;
   }
 
   return async ({ req }: { req: IncomingMessage }): Promise<Context> => {

@@ -164,9 +164,10 @@ export class PersonalAccessTokenService {
     )) ?? null;
   }
 
-  /** Records a use, writing at most once a minute per token. */
+  /** Records a use, writing at most once a minute per token (and noting the write in `token`). */
   async touch(token: UsablePersonalAccessToken, now = new Date()): Promise<void> {
     if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    token.lastUsedAt = now;
     await this.sql.run(
       'update personal_access_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)',
       [token.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
