@@ -163,6 +163,19 @@ const introspectionRequest = (url, client, token) => ({
 });
 
 /**
+ * Waits until the process is idle again: requests still queued when the load generator stopped (a slow list at
+ * 100,000 clients, the embedded database's single session) must not eat into the next run, the other side's.
+ */
+async function settle(pid, maxMs = 15_000) {
+  const started = performance.now();
+  for (;;) {
+    const before = cpuSeconds(pid);
+    await sleep(250);
+    if ((cpuSeconds(pid) - before) / 0.25 < 0.05 || performance.now() - started > maxMs) return;
+  }
+}
+
+/**
  * One timed run of a load generator against a process. Flags every failure: non-2xx answers, socket errors,
  * timeouts, and responses whose average size differs from a correct answer's (a 200 carrying GraphQL errors, say).
  */
@@ -177,6 +190,7 @@ async function timedLoad(pid, req, {
   result.others = foreignCores(snapshot, cpuSnapshot());
   foreign.push(result.others);
   result.cores = (cpuSeconds(pid) - cpuBefore) / result.seconds;
+  await settle(pid);
   result.problems = [];
   if (result.requests === 0) result.problems.push('no request completed');
   if (result.non2xx > 0) result.problems.push(`${result.non2xx} non-2xx`);
@@ -544,7 +558,7 @@ const cpu = (side) => (side && Number.isFinite(side.cores) ? side.cores.toFixed(
 const cpuModel = cpus()[0]?.model ?? 'unknown CPU';
 const childNode = spawnSync(nodeBin, ['--version']).stdout.toString().trim();
 let loadGeneratorVersion = generator;
-if (generator === 'wrk') loadGeneratorVersion = spawnSync('wrk', ['--version']).stdout.toString().split('\n')[0].trim() || 'wrk';
+if (generator === 'wrk') loadGeneratorVersion = spawnSync('wrk', ['--version']).stdout.toString().split('\n')[0].replace(/ Copyright.*/, '').trim() || 'wrk';
 const others = foreign.length > 0 ? { mean: foreign.reduce((a, b) => a + b, 0) / foreign.length, max: Math.max(...foreign) } : { mean: 0, max: 0 };
 const osRelease = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux';
 
