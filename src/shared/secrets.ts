@@ -1,6 +1,6 @@
 // Random values, keyed hashes and authenticated encryption, all derived from the one APP_KEY.
 import {
-  createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual,
+  createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject,
 } from 'node:crypto';
 
 /** What a derived key is for; each purpose gets its own key, so one use can never stand in for another. */
@@ -12,14 +12,16 @@ export function randomToken(bytes = 32): string {
 }
 
 export class Secrets {
-  private readonly keys = new Map<KeyPurpose, Buffer>();
+  // KeyObjects, not Buffers: on Node 24 every HMAC or cipher made from a Buffer key first fails two type checks by
+  // throwing, which made each one about six times slower (8 µs against 1.4 µs) on the token and /graphql paths.
+  private readonly keys = new Map<KeyPurpose, KeyObject>();
 
   constructor(private readonly appKey: string) {}
 
-  private key(purpose: KeyPurpose): Buffer {
+  private key(purpose: KeyPurpose): KeyObject {
     let key = this.keys.get(purpose);
     if (!key) {
-      key = Buffer.from(hkdfSync('sha256', this.appKey, 'auth-clients', purpose, 32));
+      key = createSecretKey(Buffer.from(hkdfSync('sha256', this.appKey, 'auth-clients', purpose, 32)));
       this.keys.set(purpose, key);
     }
     return key;
