@@ -74,6 +74,20 @@ describe('a successful password grant', () => {
   });
 });
 
+describe('introspection and revocation of its tokens', () => {
+  // patches/oidc-provider+9.13.3.patch skips the JWT parse for tokens without dots; JWTs must still be refused.
+  it('answers for the opaque access and refresh tokens, and refuses a JWT with unsupported_token_type', async () => {
+    const tokens = await passwordGrant(t.current, client, user, 'openid offline_access');
+    const config = await clientConfig(t.current, client);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true, sub: user.user.id, token_type: 'Bearer' });
+    expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toMatchObject({ active: true, sub: user.user.id });
+    expect(await oauthError(oidc.tokenIntrospection(config, tokens.id_token!))).toMatchObject({ error: 'unsupported_token_type', status: 400 });
+    expect(await oauthError(oidc.tokenRevocation(config, tokens.id_token!))).toMatchObject({ error: 'unsupported_token_type', status: 400 });
+    await oidc.tokenRevocation(config, tokens.access_token);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+  });
+});
+
 describe('password grant errors (RFC 6749 §5.2)', () => {
   it('gives invalid_grant for a wrong password and for an unknown user, alike', async () => {
     const wrongPassword = await oauthError(passwordGrant(t.current, client, { username: user.username, password: 'wrong-password' }));
