@@ -1,0 +1,87 @@
+// /graphql remembers what a bearer token resolved to; every change it rests on still applies to the very next request,
+// whoever makes it (this instance, another one, or plain SQL). Each case first uses the token, so it is remembered.
+import { PERMISSIONS } from '../../src/access-control/permissions.js';
+import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
+import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
+import {
+  createClient, createGroup, createUser, type TestClient,
+} from '../helpers/fixtures.js';
+import { graphql, LIST_AUTH_CLIENTS } from '../helpers/graphql.js';
+import { clientConfig, oidc, passwordGrant } from '../helpers/oauth.js';
+import { serverUrl } from '../helpers/storage.js';
+
+const t = useTestApp();
+let client: TestClient;
+
+beforeAll(async () => {
+  client = await createClient(t.current);
+});
+
+async function signIn(permissions: Array<(typeof PERMISSIONS)[keyof typeof PERMISSIONS]> = [PERMISSIONS.viewAuthClients]) {
+  const user = await createUser(t.current, { permissions });
+  const tokens = await passwordGrant(t.current, client, user);
+  return { ...user, token: tokens.access_token };
+}
+
+const outcome = async (token: string, app: TestApp = t.current) => {
+  const result = await graphql(app.url, LIST_AUTH_CLIENTS, { first: 1 }, token);
+  return result.status === 401 ? 'UNAUTHENTICATED' : (result.errors?.[0]?.extensions?.code ?? 'OK');
+};
+const sql = (text: string, values: unknown[] = []) => t.current.em().execute(text, values);
+
+it('refuses the token of a user deactivated or deleted meanwhile', async () => {
+  const first = await signIn();
+  expect(await outcome(first.token)).toBe('OK');
+  await sql('update users set is_active = false where id = ?', [first.user.id]);
+  expect(await outcome(first.token)).toBe('UNAUTHENTICATED');
+
+  const second = await signIn();
+  expect(await outcome(second.token)).toBe('OK');
+  await sql('delete from users where id = ?', [second.user.id]);
+  expect(await outcome(second.token)).toBe('UNAUTHENTICATED');
+});
+
+it('applies a permission taken away, directly or through a group, and one given', async () => {
+  const direct = await signIn();
+  expect(await outcome(direct.token)).toBe('OK');
+  await sql('delete from user_permissions where user_id = ?', [direct.user.id]);
+  expect(await outcome(direct.token)).toBe('FORBIDDEN');
+  await sql('insert into user_permissions (user_id, permission_name) values (?, ?)', [direct.user.id, PERMISSIONS.viewAuthClients]);
+  expect(await outcome(direct.token)).toBe('OK');
+
+  const member = await signIn([]);
+  expect(await outcome(member.token)).toBe('FORBIDDEN');
+  await createGroup(t.current, [PERMISSIONS.viewAuthClients], [member]);
+  expect(await outcome(member.token)).toBe('OK');
+  await sql('delete from group_members where user_id = ?', [member.user.id]);
+  expect(await outcome(member.token)).toBe('FORBIDDEN');
+});
+
+it('refuses a token revoked at the revocation endpoint, or whose client was deleted', async () => {
+  const user = await signIn();
+  expect(await outcome(user.token)).toBe('OK');
+  await oidc.tokenRevocation(await clientConfig(t.current, client), user.token);
+  expect(await outcome(user.token)).toBe('UNAUTHENTICATED');
+
+  const ownClient = await createClient(t.current, [AuthClientGrant.PASSWORD]);
+  const other = await createUser(t.current, { permissions: [PERMISSIONS.viewAuthClients] });
+  const { access_token: token } = await passwordGrant(t.current, ownClient, other);
+  expect(await outcome(token)).toBe('OK');
+  await sql('delete from auth_clients where id = ?', [ownClient.id]);
+  expect(await outcome(token)).toBe('UNAUTHENTICATED');
+});
+
+(serverUrl ? it : it.skip)('applies a change made on one instance to the next request on another', async () => {
+  const other = await startApp(t.current.storage);
+  try {
+    const user = await signIn();
+    expect(await outcome(user.token, other)).toBe('OK');
+    expect(await outcome(user.token)).toBe('OK');
+    await other.em().execute('delete from user_permissions where user_id = ?', [user.user.id]);
+    expect(await outcome(user.token)).toBe('FORBIDDEN');
+    await t.current.em().execute('update users set is_active = false where id = ?', [user.user.id]);
+    expect(await outcome(user.token, other)).toBe('UNAUTHENTICATED');
+  } finally {
+    await other.stop();
+  }
+});
