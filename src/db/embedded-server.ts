@@ -1,0 +1,68 @@
+// The embedded PostgreSQL's own process, started by db/embedded.ts: `serve <pgdata> <socket>` runs PGlite on a Unix
+// socket, off the event loop of the process that started it; `create <pgdata>` creates a new data folder and exits.
+import { rmSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+async function serve(pgdata: string, socketPath: string): Promise<void> {
+  // Stopped only by the process that started it, in order after its own connections have closed, or by that
+  // process's end. A Ctrl+C, or a service manager's SIGTERM, reaches this process at the same time as its parent.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
+  const started = (async () => {
+    const db = await PGlite.create(pgdata);
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+    await server.start();
+    return { db, server };
+  })();
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const { db, server } = await started;
+      await server.stop();
+      await db.close();
+      process.exit(0);
+    })();
+  };
+  // Listening from the start: a request to stop, or the parent's end, may come while PGlite is still starting.
+  process.once('message', stop);
+  process.once('disconnect', stop);
+  await started;
+  if (process.connected) process.send!('ready');
+}
+
+/**
+ * Creates the data folder `pgdata`, in a process of its own: PGlite's initdb takes ~700 MiB, which only the end of a
+ * process gives back to the system. It is built in a folder beside it and renamed into place, so a folder named
+ * `pgdata` is always whole.
+ */
+async function create(pgdata: string): Promise<void> {
+  const draft = `${pgdata}.new-${process.pid}`;
+  // If the parent dies, stop and leave nothing half-made: noticed between steps, as initdb itself runs to its end
+  // (a few seconds) in one go.
+  const abandon = () => {
+    rmSync(draft, { recursive: true, force: true });
+    process.exit(1);
+  };
+  process.once('disconnect', abandon);
+  const db = await PGlite.create(draft);
+  await db.close();
+  try {
+    await rename(draft, pgdata);
+  } catch (error) {
+    // A folder made meanwhile (or an older version's) wins, and is opened as it is.
+    if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await rm(draft, { recursive: true, force: true });
+  }
+  process.off('disconnect', abandon);
+  if (process.connected) process.disconnect();
+}
+
+const [command, pgdata, socketPath] = process.argv.slice(2);
+try {
+  if (command === 'serve') await serve(pgdata!, socketPath!);
+  else await create(pgdata!);
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`); // the parent's one-line reason
+  process.exit(1);
+}
