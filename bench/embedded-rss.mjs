@@ -22,6 +22,11 @@ async function status(pid) {
   };
 }
 
+/** Proportional set size: shared pages (such as the node binary's) divided among the processes that map them. */
+async function pssMiB(pid) {
+  return Number(/^Pss:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'))[1]) / 1024;
+}
+
 /** The process and all its descendants, with their RSS. */
 async function tree(pid) {
   const all = new Map();
@@ -57,6 +62,7 @@ function measure(env) {
       result.serviceMiB = Math.round(processes[0].rssMiB);
       result.helpersMiB = Math.round(processes.slice(1).reduce((sum, p) => sum + p.rssMiB, 0));
       result.totalMiB = result.serviceMiB + result.helpersMiB;
+      result.totalPssMiB = Math.round((await Promise.all(processes.map((p) => pssMiB(p.pid)))).reduce((a, b) => a + b, 0));
       result.pids = processes.map((p) => p.pid);
       const stopping = performance.now();
       child.kill('SIGTERM');
@@ -102,5 +108,5 @@ try {
   await admin.end().catch(() => {});
 }
 
-console.log(`\nIdle RSS ${idleMs / 1000} s after the "started" line (MiB); start = spawn to that line; stop = SIGTERM to exit:`);
+console.log(`\nIdle RSS ${idleMs / 1000} s after the "started" line (MiB), and the PSS total; start = spawn to that line; stop = SIGTERM to exit:`);
 console.table(rows);
