@@ -5,12 +5,17 @@ import { rename, rm } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
+// PostgreSQL's 128 MB of shared buffers are sized for a dedicated server, and PGlite touches all of them at start:
+// ~145 MiB of memory for a database of a few MB that the OS caches anyway. A run-time setting only: the folder's
+// own postgresql.conf stays as initdb wrote it.
+const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 async function serve(pgdata: string, socketPath: string): Promise<void> {
   // Stopped only by the process that started it, in order after its own connections have closed, or by that
   // process's end. A Ctrl+C, or a service manager's SIGTERM, reaches this process at the same time as its parent.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
   const started = (async () => {
-    const db = await PGlite.create(pgdata);
+    const db = await PGlite.create(pgdata, { startParams });
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
     await server.start();
     return { db, server };
@@ -45,7 +50,7 @@ async function create(pgdata: string): Promise<void> {
     process.exit(1);
   };
   process.once('disconnect', abandon);
-  const db = await PGlite.create(draft);
+  const db = await PGlite.create(draft, { startParams });
   await db.close();
   try {
     await rename(draft, pgdata);
