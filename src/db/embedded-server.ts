@@ -43,13 +43,14 @@ async function serve(pgdata: string, socketPath: string): Promise<void> {
  */
 async function create(pgdata: string): Promise<void> {
   const draft = `${pgdata}.new-${process.pid}`;
-  // If the parent dies, stop and leave nothing half-made: noticed between steps, as initdb itself runs to its end
-  // (a few seconds) in one go.
+  // If the parent dies, or a Ctrl+C stops both, stop and leave nothing half-made: noticed between steps, as initdb
+  // itself runs to its end (a few seconds) in one go.
   const abandon = () => {
     rmSync(draft, { recursive: true, force: true });
     process.exit(1);
   };
-  process.once('disconnect', abandon);
+  const ends = ['disconnect', 'SIGINT', 'SIGTERM'] as const;
+  for (const end of ends) process.once(end, abandon);
   const db = await PGlite.create(draft, { startParams });
   await db.close();
   try {
@@ -59,7 +60,7 @@ async function create(pgdata: string): Promise<void> {
     if (!['ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     await rm(draft, { recursive: true, force: true });
   }
-  process.off('disconnect', abandon);
+  for (const end of ends) process.off(end, abandon);
   if (process.connected) process.disconnect();
 }
 
