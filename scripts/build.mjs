@@ -1,6 +1,7 @@
 // Compiles src/ and mikro-orm.config.ts to dist/ with SWC (decorator metadata included, no type check: that is
-// `npm run typecheck`), then bundles the two process entries with esbuild into dist/bundle/: one file to read
-// instead of some 1,500 modules to find, open and link, which is most of a start.
+// `npm run typecheck`), then bundles the process entries with esbuild into dist/bundle/ (the service, the CLI, and the
+// embedded database's own process): one file to read instead of some 1,500 modules to find, open and link, which is
+// most of a start.
 import {
   readdir, mkdir, rename, writeFile,
 } from 'node:fs/promises';
@@ -64,7 +65,11 @@ const mikroOrmVersion = {
 };
 
 const { outputFiles } = await build({
-  entryPoints: { main: join(out, 'src', 'main.js'), cli: join(out, 'src', 'cli.js') },
+  entryPoints: {
+    main: join(out, 'src', 'main.js'),
+    cli: join(out, 'src', 'cli.js'),
+    'embedded-server': join(out, 'src', 'db', 'embedded-server.js'),
+  },
   outdir: join(out, 'bundle'),
   write: false,
   bundle: true,

@@ -1,6 +1,6 @@
 // The service as a process: first start on an empty database, the admin it creates, restarts, and refusing to start
 // with a one-line reason when something is wrong.
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from './helpers/app.js';
 import { oauthError, oidc } from './helpers/oauth.js';
@@ -89,6 +89,22 @@ describe('refuses to start, with one line naming the problem', () => {
   });
 });
 
+/** The processes whose parent is `pid`, from /proc (Linux). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const children = [];
+  for (const entry of await readdir('/proc')) {
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+  }
+  return children;
+}
+
+/** Whether `pid` still runs: exited processes, and zombies waiting for an init to collect them, do not. */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
 (process.env.DATABASE_URL ? it.skip : it)('refuses a second service on the same data folder, and starts again after a crash', async () => {
   const env = { ...storage.env, PORT: String(await freePort()) };
   const first = await startService(env);
@@ -96,9 +112,14 @@ describe('refuses to start, with one line naming the problem', () => {
   expect(second.code).toBe(1);
   expect(second.stderr).toMatch(/is in use by another running service \(pid \d+\)/);
 
-  // A crash leaves the lock file and the socket behind; the next start must not be blocked by them.
+  // A crash leaves the lock file and the socket behind; the next start must not be blocked by them. The process
+  // running the embedded database ends with the service, even so.
+  const database = await childrenOf(first.child.pid!);
+  expect(database).toHaveLength(1);
   first.child.kill('SIGKILL');
   await new Promise((resolve) => { first.child.on('close', resolve); });
+  for (let waited = 0; await running(database[0]!) && waited < 5000; waited += 50) await new Promise((resolve) => { setTimeout(resolve, 50); });
+  expect(await running(database[0]!)).toBe(false);
   const restarted = await startService(env);
   expect(await restarted.stop()).toBe(0);
 });

@@ -1,18 +1,16 @@
 // The embedded PostgreSQL (PGlite) in a data folder, served on a Unix socket so the ordinary driver, and other
 // processes such as the CLI, can reach it. A PGlite folder must only ever be opened by one process: a lock file
-// names the process that holds it, and everyone else connects through that process's socket.
+// names the process that holds it, and everyone else connects through that process's socket. PGlite itself runs in
+// a child process of the holder (db/embedded-server.ts), off its event loop and with memory of its own.
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import {
-  mkdir, readFile, rm, unlink, writeFile,
+  access, mkdir, readFile, rm, unlink, writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { CHANGE_CHANNELS } from './change-feed.js';
-import { NotificationScanner } from './notification-scanner.js';
 
 export type EmbeddedRole = 'service' | 'cli';
 
@@ -31,6 +29,8 @@ interface LockContent {
   pid: number;
   role: EmbeddedRole;
   socketDir: string;
+  /** The child process running PGlite for `pid`, once started. */
+  databasePid?: number;
 }
 
 export class DataFolderInUse extends Error {
@@ -58,27 +58,92 @@ function isAlive(pid: number): boolean {
   }
 }
 
+// The child runs built JavaScript: from the TypeScript sources, which jest runs, that is the copy in dist/ (`npm test`
+// builds first).
+// From the bundle (dist/bundle/main.mjs or cli.mjs, see scripts/build.mjs), it is the bundle beside it.
+const SERVER_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? '../../dist/src/db/embedded-server.js'
+    : import.meta.url.endsWith('.mjs') ? './embedded-server.mjs' : './embedded-server.js',
+  import.meta.url,
+);
+// WebAssembly compiled by V8's baseline compiler only: its optimizing tier keeps ~60 MiB more memory, for speed on
+// queries that are not where a request's time goes. Creating a data folder is faster this way, too.
+const SERVER_EXEC_ARGV = ['--liftoff-only'];
+
+type Exit = number | NodeJS.Signals | null;
+
+/** Forks db/embedded-server.ts; `exited` gives its exit code or signal, `failed` an error with its one-line reason. */
+function forkServer(args: string[]): { child: ChildProcess; exited: Promise<Exit>; failed: (exit: Exit) => Error } {
+  // Through the IPC channel the child learns that this process has ended, however it ended.
+  const child = fork(SERVER_ENTRY, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: SERVER_EXEC_ARGV });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4096); });
+  return {
+    child,
+    exited: new Promise((resolve) => { child.once('exit', (code, signal) => resolve(signal ?? code)); }),
+    failed: (exit) => new Error(`The embedded database in ${args[1]} failed: ${stderr.trim().split('\n').pop()
+      || (typeof exit === 'string' ? `killed by ${exit}` : `exit code ${exit}`)}`),
+  };
+}
+
+/** Creates a missing data folder in a short-lived child process: only a process's end returns what initdb takes. */
+async function createDataFolder(pgdata: string): Promise<void> {
+  if (await access(join(pgdata, 'PG_VERSION')).then(() => true, () => false)) return;
+  const { exited, failed } = forkServer(['create', pgdata]);
+  const exit = await exited;
+  if (exit !== 0) throw failed(exit);
+}
+
+interface EmbeddedServer {
+  pid: number;
+  /** Resolves once the socket accepts connections. */
+  ready: Promise<void>;
+  /** Hears every NOTIFY that the database process finds in what it serves (see embedded-server.ts). */
+  onNotification(listener: (channel: string, payload: string) => void): void;
+  stop(): Promise<void>;
+}
+
+/** What the database process reports after `ready`: each notification it served. */
+export interface NotificationMessage {
+  channel: string;
+  payload: string;
+}
+
+/** Serves the data folder `pgdata` on `socketPath` from a child process. */
+function startServer(pgdata: string, socketPath: string): EmbeddedServer {
+  const { child, exited, failed } = forkServer(['serve', pgdata, socketPath]);
+  let stopping = false;
+  const listeners: Array<(channel: string, payload: string) => void> = [];
+  child.on('message', (message: unknown) => {
+    if (typeof message !== 'object' || message === null) return;
+    const { channel, payload } = message as NotificationMessage;
+    for (const listener of listeners) listener(channel, payload);
+  });
+  const ready = Promise.race([
+    once(child, 'message').then(() => {
+      // From now on, losing the database stops this process too, loudly: a service without it only answers errors.
+      void exited.then((exit) => { if (!stopping) throw failed(exit); });
+    }),
+    exited.then((exit) => { throw failed(exit); }),
+  ]);
+  return {
+    pid: child.pid!,
+    ready,
+    onNotification: (listener) => { listeners.push(listener); },
+    async stop() {
+      stopping = true;
+      if (child.connected) child.send('stop');
+      await exited;
+    },
+  };
+}
+
 async function readLock(lockPath: string): Promise<LockContent | undefined> {
   try {
     return JSON.parse(await readFile(lockPath, 'utf8')) as LockContent;
   } catch {
     return undefined; // gone, or being written right now
   }
-}
-
-/** Reads the NOTIFY messages in everything PGlite sends to the socket's clients (each call ends on a message boundary). */
-function watchNotifications(db: PGlite, onNotification: (channel: string, payload: string) => void): void {
-  const execute = db.execProtocolRawStream.bind(db);
-  db.execProtocolRawStream = (message, options) => {
-    const scanner = new NotificationScanner(onNotification);
-    return execute(message, {
-      ...options,
-      onRawData: (data) => {
-        scanner.push(data);
-        options?.onRawData?.(data);
-      },
-    });
-  };
 }
 
 /**
@@ -92,8 +157,8 @@ export async function openEmbedded(dataDir: string, role: EmbeddedRole, waitMs =
   const socketDir = socketDirFor(dataDir);
   const deadline = Date.now() + waitMs;
 
+  const mine: LockContent = { pid: process.pid, role, socketDir };
   for (;;) {
-    const mine: LockContent = { pid: process.pid, role, socketDir };
     try {
       await writeFile(lockPath, JSON.stringify(mine), { flag: 'wx', mode: 0o600 });
       break;
@@ -102,10 +167,12 @@ export async function openEmbedded(dataDir: string, role: EmbeddedRole, waitMs =
     }
     const holder = await readLock(lockPath);
     if (holder && holder.pid !== process.pid && !isAlive(holder.pid)) {
-      await rm(lockPath, { force: true }); // left by a process that died
-      continue;
-    }
-    if (holder?.role === 'service' && holder.pid !== process.pid) {
+      // Left by a process that died; its database process follows it within moments, and must be gone first.
+      if (!holder.databasePid || !isAlive(holder.databasePid)) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+    } else if (holder?.role === 'service' && holder.pid !== process.pid) {
       if (role === 'service') throw new DataFolderInUse(dataDir, holder.pid);
       return {
         socketDir: holder.socketDir, port: PORT, owned: false, close: async () => {},
@@ -121,22 +188,23 @@ export async function openEmbedded(dataDir: string, role: EmbeddedRole, waitMs =
     await mkdir(socketDir, { recursive: true, mode: 0o700 });
     const socketPath = join(socketDir, `.s.PGSQL.${PORT}`);
     await rm(socketPath, { force: true }); // a stale socket from a crash would block listen()
-    const db = new PGlite(join(dataDir, 'pgdata'), { extensions: { pg_trgm } });
-    await db.waitReady;
-    const listeners: Array<(channel: string, payload: string) => void> = [];
-    watchNotifications(db, (channel, payload) => { for (const listener of listeners) listener(channel, payload); });
-    // The one session listens, so every commit that notifies carries the notification back out through the socket.
-    await db.exec(CHANGE_CHANNELS.map((channel) => `listen ${channel};`).join(' '));
-    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
-    await server.start();
+    const pgdata = join(dataDir, 'pgdata');
+    await createDataFolder(pgdata);
+    const server = startServer(pgdata, socketPath);
+    try {
+      // The lock names the database process too, at once: the folder is not free until that process has gone.
+      await Promise.all([writeFile(lockPath, JSON.stringify({ ...mine, databasePid: server.pid })), server.ready]);
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
     return {
       socketDir,
       port: PORT,
       owned: true,
-      onNotification: (listener) => { listeners.push(listener); },
+      onNotification: (listener) => server.onNotification(listener),
       async close() {
         await server.stop();
-        await db.close();
         await rm(socketPath, { force: true });
         await unlink(lockPath).catch(() => {});
       },
