@@ -8,7 +8,7 @@ import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
-import { DataFolderInUse } from './db/embedded.js';
+import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
 import { NoChangeFeed } from './db/change-feed.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import type { Sql } from './db/sql.js';
@@ -234,7 +234,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     database = await openDatabase(config, 'cli');
   } catch (error) {
-    if (error instanceof DataFolderInUse) return report(error.message, 1);
+    if (error instanceof DataFolderInUse || error instanceof EmbeddedDatabaseFailed) return report(error.message, 1);
     throw error;
   }
   try {

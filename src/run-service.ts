@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { createApp } from './app.js';
 import { AppKeyMismatch } from './bootstrap.js';
 import { ConfigError, parseConfig } from './config.js';
-import { DataFolderInUse } from './db/embedded.js';
+import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
 import { createLogger } from './shared/logger.js';
 
 function fail(message: string): never {
@@ -25,7 +25,7 @@ let app;
 try {
   app = await createApp(config, logger);
 } catch (error) {
-  if (error instanceof AppKeyMismatch || error instanceof DataFolderInUse) fail(error.message);
+  if (error instanceof AppKeyMismatch || error instanceof DataFolderInUse || error instanceof EmbeddedDatabaseFailed) fail(error.message);
   if ((error as { code?: string }).code === 'ECONNREFUSED') fail(`Cannot reach the database at DATABASE_URL: ${(error as Error).message}`);
   throw error;
 }

@@ -33,6 +33,14 @@ interface LockContent {
   databasePid?: number;
 }
 
+/** The database process could not start, or ended; the message is one line with its reason. */
+export class EmbeddedDatabaseFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedDatabaseFailed';
+  }
+}
+
 export class DataFolderInUse extends Error {
   constructor(dataDir: string, pid: number) {
     super(`The data folder ${dataDir} is in use by another running service (pid ${pid}); stop it or set another DATA_DIR`);
@@ -81,7 +89,7 @@ function forkServer(args: string[]): { child: ChildProcess; exited: Promise<Exit
   return {
     child,
     exited: new Promise((resolve) => { child.once('exit', (code, signal) => resolve(signal ?? code)); }),
-    failed: (exit) => new Error(`The embedded database in ${args[1]} failed: ${stderr.trim().split('\n').pop()
+    failed: (exit) => new EmbeddedDatabaseFailed(`The embedded database in ${args[1]} failed: ${stderr.trim().split('\n').pop()
       || (typeof exit === 'string' ? `killed by ${exit}` : `exit code ${exit}`)}`),
   };
 }
