@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
+import { OperationTypeNode } from 'graphql';
 import type Provider from 'oidc-provider';
 import type { Config } from './config.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
@@ -32,6 +33,8 @@ export interface App {
   readonly provider: Provider;
   /** Picks up keys rotated elsewhere now, rather than at the next poll; true when they had changed. */
   refreshKeys(): Promise<boolean>;
+  /** What this instance hears of changes made anywhere (db/change-feed.ts). */
+  changes: ChangeFeed;
   services: Services;
   createdAdmin: BootstrapResult['createdAdmin'];
   close(): Promise<void>;
@@ -63,7 +66,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     // The provider asks about personal access tokens, whose service in turn mints them through the provider.
     const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(value));
     const providers = new ProviderHost({
-      config, orm, sql, secrets, clients, logger, users, authClients, usablePersonalAccessToken,
+      config, orm, sql, secrets, clients, changes, logger, users, authClients, usablePersonalAccessToken,
     }, keys);
     const services: Services = {
       users,
@@ -85,7 +88,18 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       // main.ts owns signal handling and stops everything in order.
       stopOnTerminationSignals: false,
       // No cache hints are used, and the default cache-control plugin costs time on every request.
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginCacheControlDisabled()],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        ApolloServerPluginCacheControlDisabled(),
+        // A mutation answers only once this instance has heard its own changes: the caller's next request sees them.
+        {
+          requestDidStart: () => Promise.resolve({
+            willSendResponse: async ({ operation }) => {
+              if (operation?.operation === OperationTypeNode.MUTATION) await changes!.sync();
+            },
+          }),
+        },
+      ],
     });
     await apollo.start();
 
@@ -94,7 +108,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       providers, orm, secrets, users: services.users, logger,
     }));
     // Every instance reloads its keys as soon as a rotation anywhere is announced (below), so all publish it at once.
-    app.get('/oidc/jwks', (_req, res) => {
+    app.get('/oidc/jwks', async (_req, res) => {
+      await providers.settled();
       res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
     });
     app.use('/oidc', providers.callback);
@@ -143,6 +158,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         return providers.current;
       },
       refreshKeys,
+      changes,
       services,
       createdAdmin,
       async close() {

@@ -174,6 +174,7 @@ const commands: Record<string, Command> = {
       sql: services.sql,
       secrets: services.secrets,
       clients: new ClientStore(services.authClients, new NoChangeFeed()),
+      changes: new NoChangeFeed(),
       users: services.users,
       authClients: services.authClients,
       logger: createLogger('silent'),

@@ -1,15 +1,20 @@
 // Tells every instance, at once, that a row it may have cached has changed: PostgreSQL LISTEN/NOTIFY, fed by triggers
 // (see the change_notifications migration), so a change made by any instance, the CLI or plain SQL is heard.
 // Caches serve only while the feed is live; whenever it (re)starts or drops, they forget everything.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../shared/logger.js';
+import type { Sql } from './sql.js';
 
 /**
  * What changes are announced (see the hot_paths migration). The payload is the changed row's id, `+id` for a new row,
  * or `*` for all rows; `permissions` always says `*`.
  */
-export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'users', 'personal_access_tokens', 'permissions'] as const;
-export type ChangeChannel = (typeof CHANGE_CHANNELS)[number];
+export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'users', 'personal_access_tokens', 'permissions', 'sync'] as const;
+export type ChangeChannel = Exclude<(typeof CHANGE_CHANNELS)[number], 'sync'>;
+
+// How long sync() waits for its own marker before giving up (the feed is then restarting, and caches are bypassed).
+const SYNC_TIMEOUT_MS = 2000;
 
 export interface ChangeFeed {
   /** True while every change is being heard. A cache must not answer from memory while this is false. */
@@ -17,6 +22,12 @@ export interface ChangeFeed {
   on(channel: ChangeChannel, listener: (id: string) => void): void;
   /** Called when the feed starts, stops or restarts: anything cached may have missed a change. */
   onReset(listener: () => void): void;
+  /**
+   * Resolves once this instance has heard every change committed before the call. A change reaches the listeners a
+   * moment after its commit; a request that changed something waits for this before answering, so its caller's next
+   * request, here or anywhere the change has been heard, sees it.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +36,22 @@ abstract class Dispatcher implements ChangeFeed {
   #live = false;
   readonly #listeners = new Map<string, Array<(id: string) => void>>();
   readonly #resetListeners: Array<() => void> = [];
+  readonly #syncs = new Map<string, () => void>();
+
+  /** `sql` sends the marker that sync() waits for; none where nothing is cached. */
+  constructor(private readonly sql?: Sql) {}
+
+  async sync(): Promise<void> {
+    if (!this.#live || !this.sql) return;
+    const marker = randomUUID();
+    // Notifications reach a listener in commit order: once the marker is heard, so is everything committed before it.
+    const heard = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { this.#syncs.delete(marker); resolve(); }, SYNC_TIMEOUT_MS);
+      this.#syncs.set(marker, () => { clearTimeout(timer); resolve(); });
+    });
+    await this.sql.run("select pg_notify('sync', $1)", [marker]);
+    await heard;
+  }
 
   get live(): boolean {
     return this.#live;
@@ -44,6 +71,12 @@ abstract class Dispatcher implements ChangeFeed {
   }
 
   protected dispatch(channel: string, id: string): void {
+    if (channel === 'sync') {
+      const done = this.#syncs.get(id);
+      this.#syncs.delete(id);
+      done?.();
+      return;
+    }
     for (const listener of this.#listeners.get(channel) ?? []) listener(id);
   }
 
@@ -60,8 +93,8 @@ export class NoChangeFeed extends Dispatcher {
  * (PGlite is one session, so a NOTIFY comes back to whichever connection committed it) and hands them here.
  */
 export class InProcessChangeFeed extends Dispatcher {
-  constructor(subscribe: (listener: (channel: string, payload: string) => void) => void) {
-    super();
+  constructor(sql: Sql, subscribe: (listener: (channel: string, payload: string) => void) => void) {
+    super(sql);
     subscribe((channel, payload) => this.dispatch(channel, payload));
     this.setLive(true);
   }
@@ -82,13 +115,13 @@ export class PgChangeFeed extends Dispatcher {
   #retryMs = RECONNECT_MIN_MS;
   #retryTimer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly connection: pg.ClientConfig, private readonly logger: Logger) {
-    super();
+  private constructor(private readonly connection: pg.ClientConfig, sql: Sql, private readonly logger: Logger) {
+    super(sql);
   }
 
   /** Connects and listens before returning, so caches are live from the first request. */
-  static async start(connection: pg.ClientConfig, logger: Logger): Promise<PgChangeFeed> {
-    const feed = new PgChangeFeed(connection, logger);
+  static async start(connection: pg.ClientConfig, sql: Sql, logger: Logger): Promise<PgChangeFeed> {
+    const feed = new PgChangeFeed(connection, sql, logger);
     try {
       await feed.#connect();
     } catch (error) {

@@ -26,11 +26,12 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
   if (config.databaseUrl !== undefined) {
     const { databaseUrl } = config;
     const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+    const sql = new Sql(orm, true);
     return {
       orm,
-      sql: new Sql(orm, true),
+      sql,
       mode: 'server',
-      openChangeFeed: (logger) => PgChangeFeed.start({ connectionString: databaseUrl }, logger),
+      openChangeFeed: (logger) => PgChangeFeed.start({ connectionString: databaseUrl }, sql, logger),
       close: () => orm.close(),
     };
   }
@@ -40,11 +41,12 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
       host: embedded.socketDir, port: embedded.port, user: 'postgres', dbName: 'postgres',
     }, { pool: { min: 0, max: 4 } }));
     const { onNotification } = embedded;
+    const sql = new Sql(orm, false);
     return {
       orm,
-      sql: new Sql(orm, false),
+      sql,
       mode: 'embedded',
-      openChangeFeed: () => Promise.resolve(onNotification ? new InProcessChangeFeed(onNotification) : new NoChangeFeed()),
+      openChangeFeed: () => Promise.resolve(onNotification ? new InProcessChangeFeed(sql, onNotification) : new NoChangeFeed()),
       async close() {
         await orm.close();
         await embedded.close();

@@ -23,15 +23,23 @@ export class ViewerCache {
 
   constructor(private readonly feed: ChangeFeed) {
     // Each channel names a changed row; forget every entry resting on it (`*`: on any row of that table).
-    const forget = (restsOn: (entry: KnownViewer, key: string, id: string) => boolean) => (id: string) => {
+    const forget = (restsOn: (entry: KnownViewer, id: string) => boolean) => (id: string) => {
       if (id.startsWith('+')) return; // a new row: nothing known rests on it
       this.#generation += 1;
-      for (const [key, entry] of this.#entries) if (id === '*' || restsOn(entry, key, id)) this.#entries.delete(key);
+      for (const [key, entry] of this.#entries) if (id === '*' || restsOn(entry, id)) this.#entries.delete(key);
     };
-    feed.on('access_tokens', forget((_entry, key, id) => key === id));
-    feed.on('users', forget((entry, _key, id) => entry.viewer.user.id === id));
-    feed.on('auth_clients', forget((entry, _key, id) => entry.clientId === id));
-    feed.on('personal_access_tokens', forget((entry, _key, id) => entry.personal?.id === id));
+    // Entries are keyed by the token row's own id.
+    feed.on('access_tokens', (id) => {
+      if (id === '*') {
+        this.clear();
+      } else if (!id.startsWith('+')) {
+        this.#generation += 1;
+        this.#entries.delete(id);
+      }
+    });
+    feed.on('users', forget((entry, id) => entry.viewer.user.id === id));
+    feed.on('auth_clients', forget((entry, id) => entry.clientId === id));
+    feed.on('personal_access_tokens', forget((entry, id) => entry.personal?.id === id));
     feed.on('permissions', forget(() => true));
     feed.onReset(() => this.clear());
   }

@@ -3,6 +3,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../shared/logger.js';
@@ -28,6 +29,8 @@ export interface ProviderDeps {
   secrets: Secrets;
   /** Clients as oidc-provider sees them, cached until they change (client-store.ts). */
   clients: ClientSource;
+  /** What the instance hears of changes; endpoints that revoke wait to have heard their own. */
+  changes: ChangeFeed;
   keys: ProviderKeys;
   users: UserService;
   authClients: AuthClientService;
@@ -152,6 +155,20 @@ function codeFlowClientsOnly(provider: Provider) {
   };
 }
 
+/**
+ * Revocation, logout, and a refused reuse of a code or refresh token (which revokes its grant) answer only once this
+ * instance has heard the changes they made, so a token revoked here is refused by the very next request here.
+ */
+function answerAfterRevoking(changes: ChangeFeed) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    if (ctx.method !== 'POST') return;
+    if (ctx.path === '/token/revocation' || ctx.path.startsWith('/session/end') || (ctx.path === '/token' && ctx.status >= 400)) {
+      await changes.sync();
+    }
+  };
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, configuration(deps));
   provider.proxy = deps.config.trustProxy;
@@ -163,6 +180,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   registerPasswordGrant(provider, deps.users, new Set(SCOPES));
   provider.use(rfc6749GrantErrors);
+  provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
   provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
   return provider;
@@ -198,15 +216,26 @@ export class ProviderHost implements ProviderRef {
   }
 
   /** A request handler that always reaches the current provider. */
-  readonly callback = (req: IncomingMessage, res: ServerResponse): Promise<void> => this.#handler(req, res);
+  // A request arriving while keys are being reloaded (a rotation was just announced) waits for the new provider.
+  readonly callback = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    await this.settled();
+    return this.#handler(req, res);
+  };
+
+  /** Resolves once no reload of the keys is under way. */
+  settled(): Promise<void> {
+    return this.#refreshing ? this.#refreshing.then(() => {}, () => {}) : Promise.resolve();
+  }
 
   /**
    * Reloads the keys if the stored set changed (a cheap check that decrypts nothing); true when a new provider now
-   * serves. Calls made while one runs share it.
+   * serves. Calls queue behind one under way, so a change announced while an older check runs is never missed.
    */
   refresh(): Promise<boolean> {
-    this.#refreshing ??= this.#reload().finally(() => { this.#refreshing = undefined; });
-    return this.#refreshing;
+    const next = (this.#refreshing ?? Promise.resolve(false)).catch(() => false).then(() => this.#reload());
+    this.#refreshing = next;
+    next.finally(() => { if (this.#refreshing === next) this.#refreshing = undefined; }).catch(() => {});
+    return next;
   }
 
   async #reload(): Promise<boolean> {

@@ -2,7 +2,9 @@
 // next request on every instance sees it, in both storage modes; and a dropped feed bypasses the cache. (A change made
 // by another process in embedded mode, the CLI's keys:rotate, is heard in test/oidc/key-rotation.test.ts.)
 import { NotificationScanner } from '../../src/db/notification-scanner.js';
-import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
+import {
+  heard, startApp, useTestApp, type TestApp,
+} from '../helpers/app.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
 import { graphql } from '../helpers/graphql.js';
 import { oauthError, passwordGrant } from '../helpers/oauth.js';
@@ -22,10 +24,13 @@ async function warmClient(...apps: TestApp[]): Promise<TestClient> {
   return client;
 }
 
-const withoutPasswordGrant = (client: TestClient) => t.current.em().execute(
-  "update auth_clients set grants = '{personal_access}' where id = ?",
-  [client.id],
-);
+/** A change in plain SQL, and the moment this instance has heard it (as the service's own writes wait to have). */
+async function sql(text: string, values: unknown[] = []) {
+  await t.current.em().execute(text, values);
+  await t.current.app.changes.sync();
+}
+
+const withoutPasswordGrant = (client: TestClient) => sql("update auth_clients set grants = '{personal_access}' where id = ?", [client.id]);
 
 it('applies a change made in SQL to the very next token request', async () => {
   const client = await warmClient(t.current);
@@ -35,13 +40,13 @@ it('applies a change made in SQL to the very next token request', async () => {
 
 it('forgets a deleted client at once', async () => {
   const client = await warmClient(t.current);
-  await t.current.em().execute('delete from auth_clients where id = ?', [client.id]);
+  await sql('delete from auth_clients where id = ?', [client.id]);
   expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'invalid_client', status: 401 });
 });
 
 it('forgets every client when the table is emptied', async () => {
   const client = await warmClient(t.current);
-  await t.current.em().execute('truncate auth_clients cascade');
+  await sql('truncate auth_clients cascade');
   expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'invalid_client' });
 });
 
@@ -56,13 +61,11 @@ it('counts a client added or removed anywhere in the very next totalCount', asyn
   };
   const all = await count(null);
   expect(await count('counted-later')).toBe(0);
-  await t.current.em().execute(
-    "insert into auth_clients (id, name, grants, secret_hash, secret_prefix) values (gen_random_uuid(), 'Counted Later', '{password}', 'h', 'p')",
-  );
+  await sql("insert into auth_clients (id, name, grants, secret_hash, secret_prefix) values (gen_random_uuid(), 'Counted Later', '{password}', 'h', 'p')");
   expect(await count('counted-later')).toBe(0); // a hyphen is not a space: still none
   expect(await count('counted later')).toBe(1);
   expect(await count(null)).toBe(all + 1);
-  await t.current.em().execute("delete from auth_clients where name = 'Counted Later'");
+  await sql("delete from auth_clients where name = 'Counted Later'");
   expect(await count('counted later')).toBe(0);
   expect(await count(null)).toBe(all);
 });
@@ -71,7 +74,10 @@ it('counts a client added or removed anywhere in the very next totalCount', asyn
   const other = await startApp(t.current.storage);
   try {
     const client = await warmClient(t.current, other);
+    // The change reaches the other instance a moment after its commit; from then on its next request follows it.
+    const announced = heard(t.current, 'auth_clients');
     await other.em().execute("update auth_clients set grants = '{personal_access}' where id = ?", [client.id]);
+    await announced;
     expect(await oauthError(passwordGrant(t.current, client, user))).toMatchObject({ error: 'unauthorized_client' });
     expect(await oauthError(passwordGrant(other, client, user))).toMatchObject({ error: 'unauthorized_client' });
   } finally {

@@ -2,7 +2,9 @@
 // whoever makes it (this instance, another one, or plain SQL). Each case first uses the token, so it is remembered.
 import { PERMISSIONS } from '../../src/access-control/permissions.js';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
-import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
+import {
+  heard, startApp, useTestApp, type TestApp,
+} from '../helpers/app.js';
 import {
   createClient, createGroup, createUser, type TestClient,
 } from '../helpers/fixtures.js';
@@ -27,7 +29,11 @@ const outcome = async (token: string, app: TestApp = t.current) => {
   const result = await graphql(app.url, LIST_AUTH_CLIENTS, { first: 1 }, token);
   return result.status === 401 ? 'UNAUTHENTICATED' : (result.errors?.[0]?.extensions?.code ?? 'OK');
 };
-const sql = (text: string, values: unknown[] = []) => t.current.em().execute(text, values);
+/** A change in plain SQL, and the moment this instance has heard it (as the service's own writes wait to have). */
+async function sql(text: string, values: unknown[] = []) {
+  await t.current.em().execute(text, values);
+  await t.current.app.changes.sync();
+}
 
 it('refuses the token of a user deactivated or deleted meanwhile', async () => {
   const first = await signIn();
@@ -52,6 +58,7 @@ it('applies a permission taken away, directly or through a group, and one given'
   const member = await signIn([]);
   expect(await outcome(member.token)).toBe('FORBIDDEN');
   await createGroup(t.current, [PERMISSIONS.viewAuthClients], [member]);
+  await t.current.app.changes.sync();
   expect(await outcome(member.token)).toBe('OK');
   await sql('delete from group_members where user_id = ?', [member.user.id]);
   expect(await outcome(member.token)).toBe('FORBIDDEN');
@@ -77,9 +84,14 @@ it('refuses a token revoked at the revocation endpoint, or whose client was dele
     const user = await signIn();
     expect(await outcome(user.token, other)).toBe('OK');
     expect(await outcome(user.token)).toBe('OK');
+    // The change reaches the other instance a moment after its commit; from then on its next request follows it.
+    const permissionsHeard = heard(t.current, 'permissions');
     await other.em().execute('delete from user_permissions where user_id = ?', [user.user.id]);
+    await permissionsHeard;
     expect(await outcome(user.token)).toBe('FORBIDDEN');
+    const usersHeard = heard(other, 'users');
     await t.current.em().execute('update users set is_active = false where id = ?', [user.user.id]);
+    await usersHeard;
     expect(await outcome(user.token, other)).toBe('UNAUTHENTICATED');
   } finally {
     await other.stop();

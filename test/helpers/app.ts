@@ -2,6 +2,7 @@
 import { createServer } from 'node:net';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp, type App } from '../../src/app.js';
+import type { ChangeChannel } from '../../src/db/change-feed.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestStorage, type TestStorage } from './storage.js';
@@ -16,6 +17,14 @@ export interface TestApp {
   em(): EntityManager;
   /** Stops the service; the database stays. */
   stop(): Promise<void>;
+}
+
+/**
+ * Resolves once `app` has heard a change on `channel` (call before making the change). A change reaches the other
+ * instances a moment after its commit, not with it: a test of "the next request on another instance" starts there.
+ */
+export function heard(app: TestApp, channel: ChangeChannel): Promise<void> {
+  return new Promise((resolve) => { app.app.changes.on(channel, () => resolve()); });
 }
 
 export function freePort(): Promise<number> {

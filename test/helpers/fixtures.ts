@@ -42,6 +42,7 @@ export async function createGroup(t: TestApp, permissions: PermissionName[], mem
   const group = await accessControl.createGroup(em, `group-${unique()}`);
   for (const name of permissions) await accessControl.grant(em, group, await accessControl.findPermission(em, name));
   for (const member of members) await accessControl.addMember(em, group, (await users.findByUsername(em, member.username))!);
+  await settled(t);
   return group.name;
 }
 
@@ -61,4 +62,13 @@ export async function setActive(t: TestApp, user: User, isActive: boolean): Prom
   const managed = await em.findOneOrFail('User', { id: user.id }) as User;
   managed.isActive = isActive;
   await em.flush();
+  await settled(t);
+}
+
+/**
+ * Waits until the app has heard every change committed so far. The service's own writes wait for this before they
+ * answer; a test that changes the database behind its back (services, SQL) does the same before its next request.
+ */
+export function settled(t: TestApp): Promise<void> {
+  return t.app.changes.sync();
 }

@@ -2,7 +2,9 @@
 // rotation is announced to every instance, with no wait for the 10 s poll), and tokens signed before the rotation
 // still verify until they expire.
 import * as jose from 'jose';
-import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
+import {
+  heard, startApp, useTestApp, type TestApp,
+} from '../helpers/app.js';
 import { createClient, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
 import { passwordGrant } from '../helpers/oauth.js';
 import { runCli } from '../helpers/process.js';
@@ -22,9 +24,12 @@ const kidsOf = async (app: TestApp) => ((await (await fetch(`${app.issuer}/jwks`
 const kidOf = (jwt: string) => jose.decodeProtectedHeader(jwt).kid;
 const verify = (jwt: string, app: TestApp) => jose.jwtVerify(jwt, jose.createRemoteJWKSet(new URL(`${app.issuer}/jwks`)), { issuer: t.current.issuer });
 
-async function rotate(): Promise<string[]> {
+/** Rotates with the CLI, a process of its own; resolves once every given instance has heard of it. */
+async function rotate(...apps: TestApp[]): Promise<string[]> {
+  const announced = Promise.all([t.current, ...apps].map((app) => heard(app, 'crypto_keys')));
   const result = await runCli(['keys:rotate', '--json'], t.current.storage.env);
   expect(result.code).toBe(0);
+  await announced;
   return (JSON.parse(result.stdout) as { signingKeys: string[] }).signingKeys;
 }
 
@@ -38,7 +43,7 @@ it('publishes the new keys at once, signs with them, and still verifies tokens s
   expect(published.map((key) => key.kid)).toEqual(expect.arrayContaining([...newKids, oldKid]));
   for (const key of published) expect(key).not.toHaveProperty('d');
 
-  // Already reloaded when the rotation was announced: nothing is left for a refresh to pick up.
+  // Reloaded when the rotation was announced: nothing is left for a refresh to pick up.
   expect(await t.current.app.refreshKeys()).toBe(false);
   const after = await passwordGrant(t.current, client, user, 'openid');
   expect(newKids).toContain(kidOf(after.id_token!));
@@ -61,7 +66,7 @@ it('stops publishing a retired key once everything it signed has expired', async
 (serverUrl ? it : it.skip)('works with two instances on one database', async () => {
   const other = await startApp(t.current.storage);
   try {
-    const newKids = await rotate();
+    const newKids = await rotate(other);
     // Both instances heard of the rotation: the other publishes the new keys...
     expect((await kidsOf(other)).map((key) => key.kid)).toEqual(expect.arrayContaining(newKids));
     // ...so a token the first instance signs with them verifies against either...

@@ -3,7 +3,7 @@
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import { useTestApp } from '../helpers/app.js';
 import {
-  createClient, createUser, setActive, type TestClient, type TestUser,
+  createClient, createUser, setActive, settled, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
 import { graphql } from '../helpers/graphql.js';
 import { clientConfig, oidc, passwordGrant } from '../helpers/oauth.js';
@@ -150,6 +150,7 @@ describe('a token stops working on the very next request', () => {
     const created = await newToken(user.session);
     expect(await works(created.token)).toBe(true);
     await t.current.em().execute('update personal_access_tokens set expires_at = now() - interval \'1 second\' where id = ?', [created.personalAccessToken.id]);
+    await settled(t.current);
     expect(await works(created.token)).toBe(false);
   });
 
@@ -167,10 +168,13 @@ describe('a token stops working on the very next request', () => {
     const second = (await create(user.session, { name: 'two', authClientId: ownClient.id })).data!.createPersonalAccessToken;
     expect(await works(first.token)).toBe(true);
     await t.current.em().execute("update auth_clients set grants = '{password}' where id = ?", [ownClient.id]);
+    await settled(t.current);
     expect(await works(first.token)).toBe(false);
     await t.current.em().execute("update auth_clients set grants = '{password,personal_access}' where id = ?", [ownClient.id]);
+    await settled(t.current);
     expect(await works(second.token)).toBe(true);
     await t.current.em().execute('delete from auth_clients where id = ?', [ownClient.id]);
+    await settled(t.current);
     expect(await works(second.token)).toBe(false);
   });
 
@@ -205,6 +209,7 @@ describe('lastUsedAt', () => {
     expect(await lastUsed()).toEqual(first);
 
     await t.current.em().execute('update personal_access_tokens set last_used_at = now() - interval \'61 seconds\' where id = ?', [created.personalAccessToken.id]);
+    await settled(t.current);
     const stale = await lastUsed();
     await works(created.token);
     expect(await lastUsed()).toBeGreaterThan(stale!);
