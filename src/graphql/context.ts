@@ -18,7 +18,7 @@ export interface Viewer {
 }
 
 export interface Context {
-  em: EntityManager;
+  readonly em: EntityManager;
   /** Null only when the request carried no token at all. */
   viewer: Viewer | null;
 }
@@ -96,6 +96,15 @@ export function createContextFactory({
 
   return async ({ req }: { req: IncomingMessage }): Promise<Context> => {
     const header = req.headers.authorization;
-    return { em: orm.em.fork(), viewer: header === undefined ? null : await viewerFor(header) };
+    const viewer = header === undefined ? null : await viewerFor(header);
+    let em: EntityManager | undefined;
+    // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none.
+    return {
+      get em() {
+        em ??= orm.em.fork();
+        return em;
+      },
+      viewer,
+    };
   };
 }
