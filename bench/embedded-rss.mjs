@@ -47,7 +47,7 @@ function measure(env) {
     const base = { ...process.env };
     for (const name of ['DATABASE_URL', 'DATA_DIR', 'APP_KEY', 'NODE_OPTIONS']) delete base[name];
     const started = performance.now();
-    const child = spawn(process.execPath, [join(root, 'dist', 'bundle', 'main.mjs')], {
+    const child = spawn(process.execPath, [join(root, 'dist', 'bundle', 'main.js')], {
       env: { ...base, PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 
 export const root = join(import.meta.dirname, '..');
-export const MAIN = join(root, 'dist', 'bundle', 'main.mjs');
-export const CLI = join(root, 'dist', 'bundle', 'cli.mjs');
+export const MAIN = join(root, 'dist', 'bundle', 'main.js');
+export const CLI = join(root, 'dist', 'bundle', 'cli.js');
 /** The Node binary for every child (service, CLI, baselines): BENCH_NODE, or the one running the bench. */
 export const nodeBin = process.env.BENCH_NODE || process.execPath;
 export const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -143,7 +143,7 @@ export async function startProcess(args, {
 }
 
 /**
- * Starts the service (`node dist/bundle/main.mjs`, what npm start runs) with the given storage. With LOG_LEVEL=info (the default here) it
+ * Starts the service (`node dist/bundle/main.js`, what npm start runs) with the given storage. With LOG_LEVEL=info (the default here) it
  * is ready at its "started" log line, which also times the start-up; with another level, when /healthz answers.
  */
 export async function startService(storageEnv, { logLevel = 'info', port } = {}) {

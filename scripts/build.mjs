@@ -64,10 +64,14 @@ const mikroOrmVersion = {
   },
 };
 
+// main.js and cli.js stay tiny and load the big bundles with import(): the compile cache they turn on can only serve
+// modules loaded after it, so the bundles must not be the entry files themselves.
 const { outputFiles } = await build({
   entryPoints: {
     main: join(out, 'src', 'main.js'),
     cli: join(out, 'src', 'cli.js'),
+    'run-service': join(out, 'src', 'run-service.js'),
+    'run-cli': join(out, 'src', 'run-cli.js'),
     'embedded-server': join(out, 'src', 'db', 'embedded-server.js'),
   },
   outdir: join(out, 'bundle'),
@@ -76,8 +80,7 @@ const { outputFiles } = await build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  outExtension: { '.js': '.mjs' },
-  external,
+  external: [...external, './run-service.js', './run-cli.js'],
   plugins: [mikroOrmVersion],
   // CommonJS packages inside an ES module bundle still call require() for Node's own modules and the externals.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

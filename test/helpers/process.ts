@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-export const CLI = join(root, 'dist', 'bundle', 'cli.mjs');
-export const MAIN = join(root, 'dist', 'bundle', 'main.mjs');
+export const CLI = join(root, 'dist', 'bundle', 'cli.js');
+export const MAIN = join(root, 'dist', 'bundle', 'main.js');
 
 export interface RunResult {
   code: number | null;
@@ -42,7 +42,7 @@ export interface ServiceProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `node dist/bundle/main.mjs` (what `npm start` runs) and resolves once it says it is listening; rejects if it exits first. */
+/** Starts `node dist/bundle/main.js` (what `npm start` runs) and resolves once it says it is listening; rejects if it exits first. */
 export function startService(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN], { env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
