@@ -123,3 +123,13 @@ async function running(pid: number): Promise<boolean> {
   const restarted = await startService(env);
   expect(await restarted.stop()).toBe(0);
 });
+
+(process.env.DATABASE_URL ? it.skip : it)('stops with one line naming the cause when its embedded database process dies', async () => {
+  const service = await startService({ ...storage.env, PORT: String(await freePort()) });
+  const [database] = await childrenOf(service.child.pid!);
+  const exited = new Promise<number | null>((resolve) => { service.child.on('close', resolve); });
+  process.kill(database!, 'SIGKILL');
+  expect(await exited).toBe(1);
+  expect(service.stderr()).toMatch(/^The embedded database in .+ failed: killed by SIGKILL$/m);
+  expect(service.stderr()).not.toMatch(/\n\s+at /);
+});

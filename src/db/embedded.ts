@@ -125,8 +125,13 @@ function startServer(pgdata: string, socketPath: string): EmbeddedServer {
   });
   const ready = Promise.race([
     once(child, 'message').then(() => {
-      // From now on, losing the database stops this process too, loudly: a service without it only answers errors.
-      void exited.then((exit) => { if (!stopping) throw failed(exit); });
+      // From now on, losing the database stops this process too, with one line saying why: a service without it only
+      // answers errors.
+      void exited.then((exit) => {
+        if (stopping) return;
+        process.stderr.write(`${failed(exit).message}\n`);
+        process.exit(1);
+      });
     }),
     exited.then((exit) => { throw failed(exit); }),
   ]);
