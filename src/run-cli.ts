@@ -9,7 +9,7 @@ import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
-import { NoChangeFeed } from './db/change-feed.js';
+import { NoChangeFeed, type ChangeFeed } from './db/change-feed.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import type { Sql } from './db/sql.js';
 import { ClientStore } from './oidc/client-store.js';
@@ -62,6 +62,8 @@ interface Services {
   config: Config;
   orm: MikroORM;
   sql: Sql;
+  /** Never live: a short-lived process keeps nothing in memory, so every lookup reads the database. */
+  changes: ChangeFeed;
   secrets: Secrets;
   users: UserService;
   accessControl: AccessControlService;
@@ -173,8 +175,8 @@ const commands: Record<string, Command> = {
       orm: services.orm,
       sql: services.sql,
       secrets: services.secrets,
-      clients: new ClientStore(services.authClients, new NoChangeFeed()),
-      changes: new NoChangeFeed(),
+      clients: new ClientStore(services.authClients, services.changes),
+      changes: services.changes,
       users: services.users,
       authClients: services.authClients,
       logger: createLogger('silent'),
@@ -242,15 +244,16 @@ async function run(argv: string[]): Promise<number> {
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     const { orm, sql } = database;
-    // A short-lived process keeps nothing in memory: no change feed, so every lookup reads the database.
+    const changes = new NoChangeFeed();
     const services: Services = {
       config,
       orm,
       sql,
+      changes,
       secrets,
       users: new UserService(sql),
       accessControl: new AccessControlService(),
-      authClients: new AuthClientService(secrets, sql, new NoChangeFeed()),
+      authClients: new AuthClientService(secrets, sql, changes),
     };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
     const { result, text } = await command(database.orm.em.fork(), values, services);

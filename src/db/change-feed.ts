@@ -1,5 +1,5 @@
 // Tells every instance, at once, that a row it may have cached has changed: PostgreSQL LISTEN/NOTIFY, fed by triggers
-// (see the change_notifications migration), so a change made by any instance, the CLI or plain SQL is heard.
+// (see the hot_paths migration), so a change made by any instance, the CLI or plain SQL is heard.
 // Caches serve only while the feed is live; whenever it (re)starts or drops, they forget everything.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -12,6 +12,9 @@ import type { Sql } from './sql.js';
  */
 export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'users', 'personal_access_tokens', 'permissions', 'sync'] as const;
 export type ChangeChannel = Exclude<(typeof CHANGE_CHANNELS)[number], 'sync'>;
+
+/** Subscribes a session to every channel: run by the server feed's connection and by the embedded database's session. */
+export const LISTEN_TO_CHANGES = CHANGE_CHANNELS.map((channel) => `listen ${channel};`).join(' ');
 
 // How long sync() waits for its own marker before giving up (the feed is then restarting, and caches are bypassed).
 const SYNC_TIMEOUT_MS = 2000;
@@ -138,7 +141,7 @@ export class PgChangeFeed extends Dispatcher {
     client.on('end', () => this.#lost(client));
     try {
       await client.connect();
-      await client.query(CHANGE_CHANNELS.map((channel) => `listen ${channel}`).join('; '));
+      await client.query(LISTEN_TO_CHANGES);
     } catch (error) {
       this.#lost(client);
       throw error;

@@ -5,7 +5,7 @@ import { rename, rm } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { CHANGE_CHANNELS } from './change-feed.js';
+import { LISTEN_TO_CHANGES } from './change-feed.js';
 import type { NotificationMessage } from './embedded.js';
 import { NotificationScanner } from './notification-scanner.js';
 
@@ -34,7 +34,7 @@ async function reportNotifications(db: PGlite): Promise<void> {
       },
     });
   };
-  await db.exec(CHANGE_CHANNELS.map((channel) => `listen ${channel};`).join(' '));
+  await db.exec(LISTEN_TO_CHANGES);
 }
 
 async function serve(pgdata: string, socketPath: string): Promise<void> {
