@@ -5,7 +5,9 @@ import { NotificationScanner } from '../../src/db/notification-scanner.js';
 import {
   heard, startApp, useTestApp, type TestApp,
 } from '../helpers/app.js';
-import { createClient, createUser, type TestClient, type TestUser } from '../helpers/fixtures.js';
+import {
+  changeInSql, createClient, createUser, type TestClient, type TestUser,
+} from '../helpers/fixtures.js';
 import { graphql } from '../helpers/graphql.js';
 import { oauthError, passwordGrant } from '../helpers/oauth.js';
 import { serverUrl } from '../helpers/storage.js';
@@ -24,11 +26,8 @@ async function warmClient(...apps: TestApp[]): Promise<TestClient> {
   return client;
 }
 
-/** A change in plain SQL, and the moment this instance has heard it (as the service's own writes wait to have). */
-async function sql(text: string, values: unknown[] = []) {
-  await t.current.em().execute(text, values);
-  await t.current.app.changes.sync();
-}
+/** A change in plain SQL, once this instance has heard it (as the service's own writes wait to have). */
+const sql = (text: string, values: unknown[] = []) => changeInSql(t.current, text, values);
 
 const withoutPasswordGrant = (client: TestClient) => sql("update auth_clients set grants = '{personal_access}' where id = ?", [client.id]);
 

@@ -6,7 +6,7 @@ import {
   heard, startApp, useTestApp, type TestApp,
 } from '../helpers/app.js';
 import {
-  createClient, createGroup, createUser, type TestClient,
+  changeInSql, createClient, createGroup, createUser, type TestClient,
 } from '../helpers/fixtures.js';
 import { graphql, LIST_AUTH_CLIENTS } from '../helpers/graphql.js';
 import { clientConfig, oidc, passwordGrant } from '../helpers/oauth.js';
@@ -29,11 +29,8 @@ const outcome = async (token: string, app: TestApp = t.current) => {
   const result = await graphql(app.url, LIST_AUTH_CLIENTS, { first: 1 }, token);
   return result.status === 401 ? 'UNAUTHENTICATED' : (result.errors?.[0]?.extensions?.code ?? 'OK');
 };
-/** A change in plain SQL, and the moment this instance has heard it (as the service's own writes wait to have). */
-async function sql(text: string, values: unknown[] = []) {
-  await t.current.em().execute(text, values);
-  await t.current.app.changes.sync();
-}
+/** A change in plain SQL, once this instance has heard it (as the service's own writes wait to have). */
+const sql = (text: string, values: unknown[] = []) => changeInSql(t.current, text, values);
 
 it('refuses the token of a user deactivated or deleted meanwhile', async () => {
   const first = await signIn();

@@ -72,3 +72,9 @@ export async function setActive(t: TestApp, user: User, isActive: boolean): Prom
 export function settled(t: TestApp): Promise<void> {
   return t.app.changes.sync();
 }
+
+/** Changes the database in plain SQL, behind the service's back, and waits until the app has heard it. */
+export async function changeInSql(t: TestApp, text: string, values: unknown[] = []): Promise<void> {
+  await t.em().execute(text, values);
+  await settled(t);
+}
