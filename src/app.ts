@@ -15,7 +15,7 @@ import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { createContextFactory, type Context } from './graphql/context.js';
-import { createFormatError } from './graphql/errors.js';
+import { createFormatError } from './graphql/format-error.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { deleteExpiredPayloads } from './oidc/adapter.js';
 import { ClientStore } from './oidc/client-store.js';

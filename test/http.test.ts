@@ -1,5 +1,5 @@
 // The HTTP surface as a client meets it: discovery, health, and errors that never carry a stack, SQL or a 500.
-import { createFormatError } from '../src/graphql/errors.js';
+import { createFormatError } from '../src/graphql/format-error.js';
 import { ValidationFailed } from '../src/shared/errors.js';
 import { useTestApp } from './helpers/app.js';
 import { graphql } from './helpers/graphql.js';

@@ -2,7 +2,7 @@
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { NotFound, ValidationFailed } from '../shared/errors.js';
-import { isUniqueViolation } from '../shared/db-errors.js';
+import { flushOrExplain } from '../shared/db-errors.js';
 import { Group } from '../users/group.entity.js';
 import type { User } from '../users/user.entity.js';
 import type { ViewerRecord } from '../users/user.service.js';
@@ -25,13 +25,7 @@ export class AccessControlService {
     // eslint-disable-next-line no-control-regex
     if (name === '' || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) throw ValidationFailed.of('name', 'A group name is 1 to 255 characters, without control characters');
     const group = em.create(Group, { name });
-    try {
-      await em.flush();
-    } catch (error) {
-      em.clear();
-      if (isUniqueViolation(error, 'groups_name_lower_unique')) throw ValidationFailed.of('name', `A group named "${name}" already exists`);
-      throw error;
-    }
+    await flushOrExplain(em, { groups_name_lower_unique: () => ValidationFailed.of('name', `A group named "${name}" already exists`) });
     return group;
   }
 

@@ -8,7 +8,7 @@ import { escapeLike, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
-} from '../shared/pages.js';
+} from '../shared/paging.js';
 import type { AuthClientGrant } from './auth-client.entity.js';
 import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from './auth-client.validation.js';
 

@@ -1,7 +1,8 @@
 // The GraphQL face of an auth client. Kept apart from the entity so the secret hash can never reach the schema.
 import {
-  Field, ID, Int, ObjectType, registerEnumType,
+  Field, ID, ObjectType, registerEnumType,
 } from 'type-graphql';
+import { Connection } from '../graphql/connection.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 import type { AuthClientRecord } from './auth-client.service.js';
 
@@ -51,41 +52,8 @@ export class AuthClientType {
   }
 }
 
-@ObjectType('AuthClientEdge', { simpleResolvers: true })
-export class AuthClientEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => AuthClientType)
-  node!: AuthClientType;
-}
-
-@ObjectType('PageInfo', { simpleResolvers: true })
-export class PageInfo {
-  @Field()
-  hasNextPage!: boolean;
-
-  @Field()
-  hasPreviousPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  startCursor!: string | null;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
-}
-
 @ObjectType('AuthClientConnection', { simpleResolvers: true, description: 'A page of auth clients, sorted by name' })
-export class AuthClientConnection {
-  @Field(() => [AuthClientEdge])
-  edges!: AuthClientEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int, { description: 'How many clients match, on all pages' })
-  totalCount!: () => Promise<number>;
-}
+export class AuthClientConnection extends Connection('AuthClient', AuthClientType) {}
 
 @ObjectType('CreateAuthClientPayload', { simpleResolvers: true })
 export class CreateAuthClientPayload {

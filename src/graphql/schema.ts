@@ -7,7 +7,7 @@ import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { ViewerResolver } from '../users/viewer.resolver.js';
 import { PersonalAccessTokenResolver } from '../personal-access-tokens/personal-access-token.resolver.js';
 import type { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
-import { permissions } from './permissions.js';
+import { rules } from './rules.js';
 
 export interface SchemaServices {
   authClients: AuthClientService;
@@ -28,5 +28,5 @@ export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema
 }
 
 export async function buildGraphQLSchema(services: SchemaServices): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(services), permissions);
+  return applyMiddleware(await buildBareSchema(services), rules);
 }

@@ -3,12 +3,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AuthClient, AuthClientGrant } from '../auth-clients/auth-client.entity.js';
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
-import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { flushOrExplain, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import { CONTROL_CHARACTERS } from '../shared/text.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
-} from '../shared/pages.js';
+} from '../shared/paging.js';
 import { User } from '../users/user.entity.js';
 import type { Sql } from '../db/sql.js';
 import { OidcPayload } from '../oidc/oidc-payload.entity.js';
@@ -93,13 +93,7 @@ export class PersonalAccessTokenService {
     const personalAccessToken = em.create(PersonalAccessToken, {
       user, client, name, scopes, tokenHash: this.hashOf(value), tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
     });
-    try {
-      await em.flush();
-    } catch (error) {
-      em.clear();
-      if (isUniqueViolation(error, 'personal_access_tokens_user_name_unique')) throw nameTaken(name);
-      throw error;
-    }
+    await flushOrExplain(em, { personal_access_tokens_user_name_unique: () => nameTaken(name) });
 
     // The token is an access token like any other, under our own value and lifetime.
     // No Grant: a Grant lives 30 days, a token up to its own expiry; what the token may do is checked on each use.

@@ -1,6 +1,6 @@
 // The GraphQL face of a personal access token: what its owner may see, never the token or its hash.
-import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from '../auth-clients/auth-client.type.js';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Connection } from '../graphql/connection.js';
 import type { PersonalAccessToken } from './personal-access-token.entity.js';
 
 @ObjectType('PersonalAccessTokenClient', { simpleResolvers: true, description: 'The auth client a personal access token was issued through' })
@@ -53,26 +53,8 @@ export class PersonalAccessTokenType {
   }
 }
 
-@ObjectType('PersonalAccessTokenEdge', { simpleResolvers: true })
-export class PersonalAccessTokenEdge {
-  @Field()
-  cursor!: string;
-
-  @Field(() => PersonalAccessTokenType)
-  node!: PersonalAccessTokenType;
-}
-
 @ObjectType('PersonalAccessTokenConnection', { simpleResolvers: true, description: 'The signed-in user\'s tokens, newest first; revoked ones left out' })
-export class PersonalAccessTokenConnection {
-  @Field(() => [PersonalAccessTokenEdge])
-  edges!: PersonalAccessTokenEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-
-  @Field(() => Int)
-  totalCount!: () => Promise<number>;
-}
+export class PersonalAccessTokenConnection extends Connection('PersonalAccessToken', PersonalAccessTokenType) {}
 
 @ObjectType('CreatePersonalAccessTokenPayload', { simpleResolvers: true })
 export class CreatePersonalAccessTokenPayload {

@@ -3,7 +3,7 @@ import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Sql } from '../db/sql.js';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
-import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { flushOrExplain, isUuid } from '../shared/db-errors.js';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../shared/passwords.js';
 import { User } from './user.entity.js';
 
@@ -65,14 +65,10 @@ export class UserService {
       passwordHash: await hashPassword(draft.password),
       isSuperAdmin: draft.isSuperAdmin ?? false,
     });
-    try {
-      await em.flush();
-    } catch (error) {
-      em.clear();
-      if (isUniqueViolation(error, 'users_username_lower_unique')) throw ValidationFailed.of('username', `A user named "${username}" already exists`);
-      if (isUniqueViolation(error, 'users_email_lower_unique')) throw ValidationFailed.of('email', `A user with the email "${email}" already exists`);
-      throw error;
-    }
+    await flushOrExplain(em, {
+      users_username_lower_unique: () => ValidationFailed.of('username', `A user named "${username}" already exists`),
+      users_email_lower_unique: () => ValidationFailed.of('email', `A user with the email "${email}" already exists`),
+    });
     return user;
   }
 

@@ -40,7 +40,7 @@ export function can(permission: PermissionName) {
   return canRule;
 }
 
-export const permissions = shield({
+export const rules = shield({
   Query: {
     authClients: can(PERMISSIONS.viewAuthClients),
     authClient: can(PERMISSIONS.viewAuthClients),
