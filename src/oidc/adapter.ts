@@ -1,6 +1,6 @@
 // oidc-provider's storage, in plain SQL. Every id is stored as a keyed hash and every payload sealed with APP_KEY,
 // so a copy of the table holds no usable token, code or session. Clients come from the auth_clients table.
-import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
 import type { Sql } from '../db/sql.js';
 import type { Secrets } from '../shared/secrets.js';
 
@@ -31,6 +31,8 @@ interface TokenRow extends PayloadRow {
 
 const ROW = 'model, id, payload, expires_at as "expiresAt", consumed_at as "consumedAt"';
 const GRANT = 'Grant';
+/** The DPoP proof ids (jti) seen, at the token endpoint and at /graphql; see upsert. */
+const REPLAY_DETECTION = 'ReplayDetection';
 
 /**
  * oidc-provider looks an opaque token up as each of these kinds at once (introspection, revocation). Their ids are
@@ -104,6 +106,18 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
       const key = hashId(id);
       // The jti is the id itself (for tokens, their value): keep only its hash, and put it back on find.
       const { jti: _jti, ...stored } = payload;
+      if (this.model === REPLAY_DETECTION) {
+        // ReplayDetection.unique() looks the proof id up and saves it if absent: two instances given the same proof at
+        // once could both find nothing. The insert decides alone, and a proof id already there is a replay.
+        const inserted = await sql.run(
+          `insert into oidc_payloads (model, id, payload, expires_at) values ($1, $2, $3, $4)
+           on conflict (model, id) do nothing`,
+          [this.model, key, this.seal(key, stored), new Date(Date.now() + (expiresIn ?? 0) * 1000)],
+          { prepare: true },
+        );
+        if (inserted.rowCount === 0) throw new errors.InvalidDpopProof('DPoP proof JWT Replay detected');
+        return;
+      }
       await sql.run(
         `insert into oidc_payloads (model, id, payload, grant_id, grant_key, uid, user_code, expires_at, consumed_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8, null)

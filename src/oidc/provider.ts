@@ -2,7 +2,9 @@
 // and OAuth errors as RFC 6749 words them.
 import type { JsonWebKey } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, {
+  errors, type AsymmetricSigningAlgorithm, type Configuration, type KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
@@ -41,6 +43,12 @@ export interface ProviderDeps {
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
 
+/**
+ * The algorithms a DPoP proof (RFC 9449) may be signed with, at the token endpoint and at /graphql alike; discovery
+ * advertises them as dpop_signing_alg_values_supported. oidc-provider's own default, set here so both use one list.
+ */
+export const DPOP_SIGNING_ALGS: readonly AsymmetricSigningAlgorithm[] = ['ES256', 'Ed25519', 'EdDSA'];
+
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
@@ -57,9 +65,13 @@ function configuration(deps: ProviderDeps): Configuration {
       email: ['email', 'email_verified'],
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    enabledJWA: { dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS] },
     // Only the code flow: the implicit and hybrid flows are deprecated by the OAuth 2.0 Security BCP (RFC 9700).
     responseTypes: ['code'],
     features: {
+      // Sender-constrained tokens (RFC 9449). No nonceSecret: the provider never asks for a DPoP nonce, and /graphql
+      // refuses a proof carrying one, as this provider does (README, "DPoP").
+      dPoP: { enabled: true },
       // The sign-in and consent pages arrive with the Authorization Code issue; the dev pages must never run.
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
