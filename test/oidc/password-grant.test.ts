@@ -5,6 +5,7 @@ import { useTestApp } from '../helpers/app.js';
 import {
   createClient, createUser, setActive, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
+import { dpopKey, dpopProof } from '../helpers/dpop.js';
 import { graphql } from '../helpers/graphql.js';
 import {
   clientConfig, oauthError, oidc, passwordGrant,
@@ -20,8 +21,8 @@ beforeAll(async () => {
 });
 
 /** A raw token request, for what openid-client will not send. */
-async function tokenRequest(body: Record<string, string>, auth?: { id: string; secret: string }) {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+async function tokenRequest(body: Record<string, string>, auth?: { id: string; secret: string }, extraHeaders: Record<string, string> = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...extraHeaders };
   if (auth) headers.authorization = `Basic ${Buffer.from(`${auth.id}:${auth.secret}`).toString('base64')}`;
   const response = await fetch(`${t.current.issuer}/token`, { method: 'POST', headers, body: new URLSearchParams(body) });
   return { status: response.status, body: await response.json() as Record<string, string> };
@@ -136,5 +137,67 @@ describe('password grant errors (RFC 6749 §5.2)', () => {
   it('treats a NUL byte in the username as bad credentials, not a server error', async () => {
     const result = await tokenRequest({ grant_type: 'password', username: 'a\u0000b', password: 'whatever1' }, client);
     expect(result).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+});
+
+describe('with a DPoP proof (RFC 9449)', () => {
+  const VIEWER = JSON.stringify({ query: '{ viewer { username } }' });
+  const viewerWith = (config: oidc.Configuration, token: string, options?: oidc.DPoPOptions) => oidc.fetchProtectedResource(
+    config, token, new URL(`${t.current.url}/graphql`), 'POST', VIEWER, new Headers({ 'content-type': 'application/json' }), options,
+  );
+
+  it('binds the access token to the proof\'s key: token_type DPoP, and /graphql takes it only with a proof', async () => {
+    const key = await dpopKey();
+    const config = await clientConfig(t.current, client);
+    const DPoP = oidc.getDPoPHandle(config, key.keyPair);
+    const tokens = await oidc.genericGrantRequest(config, 'password', { username: user.username, password: user.password, scope: 'openid' }, { DPoP });
+    expect(tokens.token_type).toBe('dpop');
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.thumbprint } });
+
+    const withProof = await viewerWith(config, tokens.access_token, { DPoP });
+    expect(await withProof.json()).toEqual({ data: { viewer: { username: user.username } } });
+    const asBearer = await graphql(t.current.url, '{ viewer { username } }', {}, tokens.access_token);
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_token", .*algs="ES256 Ed25519 EdDSA"$/);
+    // Another key's proof is no good either.
+    const other = oidc.getDPoPHandle(config, (await dpopKey()).keyPair);
+    expect(await oauthError(viewerWith(config, tokens.access_token, { DPoP: other }))).toMatchObject({ error: 'invalid_token', status: 401 });
+  });
+
+  it('leaves a confidential client\'s refresh token unbound, as oidc-provider\'s own grants do; a refresh with a proof is bound again', async () => {
+    const config = await clientConfig(t.current, client);
+    const DPoP = oidc.getDPoPHandle(config, (await dpopKey()).keyPair);
+    const first = await oidc.genericGrantRequest(config, 'password', { username: user.username, password: user.password, scope: 'openid offline_access' }, { DPoP });
+    expect(first.token_type).toBe('dpop');
+    const bound = await oidc.refreshTokenGrant(config, first.refresh_token!, undefined, { DPoP });
+    expect(bound.token_type).toBe('dpop');
+    const plain = await oidc.refreshTokenGrant(config, bound.refresh_token!);
+    expect(plain.token_type).toBe('bearer');
+  });
+
+  it('refuses a bad proof with invalid_dpop_proof and issues nothing', async () => {
+    const proof = await dpopProof(await dpopKey(), { htu: 'https://elsewhere.example/oidc/token' });
+    const result = await tokenRequest({
+      grant_type: 'password', username: user.username, password: user.password,
+    }, client, { dpop: proof });
+    expect(result).toEqual({ status: 400, body: { error: 'invalid_dpop_proof', error_description: 'DPoP proof htu mismatch' } });
+  });
+
+  it('refuses a proof used before, with invalid_grant', async () => {
+    const proof = await dpopProof(await dpopKey(), { htu: `${t.current.issuer}/token` });
+    const body = { grant_type: 'password', username: user.username, password: user.password };
+    const first = await tokenRequest(body, client, { dpop: proof });
+    expect(first).toMatchObject({ status: 200, body: { token_type: 'DPoP' } });
+    expect(await tokenRequest(body, client, { dpop: proof })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('issues tokens for a proof sent twice at once only once (the replay check is one insert)', async () => {
+    const proof = await dpopProof(await dpopKey(), { htu: `${t.current.issuer}/token` });
+    const body = { grant_type: 'password', username: user.username, password: user.password };
+    const results = await Promise.all(Array.from({ length: 4 }, () => tokenRequest(body, client, { dpop: proof })));
+    expect(results.filter((result) => result.status === 200)).toHaveLength(1);
+    for (const result of results.filter((candidate) => candidate.status !== 200)) {
+      expect(['invalid_grant', 'invalid_dpop_proof']).toContain(result.body.error);
+    }
   });
 });

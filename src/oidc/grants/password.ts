@@ -1,9 +1,13 @@
 // The Resource Owner Password Credentials grant (RFC 6749 §4.3), which oidc-provider does not ship, for legacy
-// desktop apps. It checks the user's password and issues tokens exactly like the built-in grants do.
+// desktop apps. It checks the user's password and issues tokens exactly like the built-in grants do, bound to the key
+// of a DPoP proof (RFC 9449) when the request carries one.
 import { errors, type Provider, type TokenEndpointGrantContext } from 'oidc-provider';
 import type { UserService } from '../../users/user.service.js';
 import { randomToken } from '../../shared/secrets.js';
 import { accountFor } from '../account.js';
+import {
+  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, validateDpop,
+} from '../provider-internals.js';
 
 export const PASSWORD_GRANT = 'password';
 const parameters = ['username', 'password', 'scope'] as const;
@@ -15,6 +19,10 @@ export function registerPasswordGrant(provider: Provider, users: UserService, su
     const { client, params } = ctx.oidc;
     if (!params.username) throw new errors.InvalidRequest('missing required parameter \'username\'');
     if (!params.password) throw new errors.InvalidRequest('missing required parameter \'password\'');
+    // Checked before the password, which costs far more than a signature. The proof's jti is recorded only once the
+    // grant succeeds, as the authorization_code grant does.
+    const dPoP = await validateDpop(provider, ctx);
+    checkDpopRequired(provider, ctx, dPoP);
 
     const scopes = [...new Set((params.scope ?? '').split(' ').filter(Boolean))];
     const unsupported = scopes.filter((scope) => !supportedScopes.has(scope));
@@ -40,6 +48,10 @@ export function registerPasswordGrant(provider: Provider, users: UserService, su
     const accessToken = new provider.AccessToken({
       accountId: user.id, client, grantId, gty: PASSWORD_GRANT, scope,
     });
+    if (dPoP) {
+      await checkDpopReplay(provider, ctx, dPoP, client.clientId, errors.InvalidGrant);
+      accessToken.setThumbprint('jkt', dPoP.thumbprint);
+    }
     ctx.oidc.entity('AccessToken', accessToken);
 
     let refreshToken: InstanceType<Provider['RefreshToken']> | undefined;
@@ -47,6 +59,7 @@ export function registerPasswordGrant(provider: Provider, users: UserService, su
       refreshToken = new provider.RefreshToken({
         accountId: user.id, client, grantId, gty: PASSWORD_GRANT, scope: scopes.join(' '), rotations: 0, authTime,
       });
+      await applyRefreshTokenBindings(provider, ctx, accessToken, refreshToken);
       ctx.oidc.entity('RefreshToken', refreshToken);
     }
     const [, accessTokenValue, refreshTokenValue] = await Promise.all([grant.save(), accessToken.save(), refreshToken?.save()]);
@@ -62,7 +75,7 @@ export function registerPasswordGrant(provider: Provider, users: UserService, su
     ctx.body = {
       access_token: accessTokenValue,
       expires_in: accessToken.expiration,
-      token_type: 'Bearer',
+      token_type: accessToken.tokenType,
       ...(scope ? { scope } : {}),
       ...(refreshTokenValue ? { refresh_token: refreshTokenValue } : {}),
       ...(idTokenValue ? { id_token: idTokenValue } : {}),
