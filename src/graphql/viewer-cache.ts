@@ -8,6 +8,11 @@ import type { Viewer } from './context.js';
 export interface KnownViewer {
   viewer: Viewer;
   clientId: string;
+  /**
+   * The JWK thumbprint a DPoP-bound token is bound to (cnf.jkt): the binding is checked on every request, answered from
+   * here or not. The proof itself is checked anew each time (graphql/dpop.ts), never kept.
+   */
+  jkt?: string;
   /** When the token expires (ms since the epoch). */
   expiresAt: number;
   /** For a personal access token: its record, whose last use is written at most once a minute. */

@@ -12,8 +12,9 @@ export interface DpopKey {
   thumbprint: string;
 }
 
-export async function dpopKey(alg = 'ES256'): Promise<DpopKey> {
-  const keyPair = await oidc.randomDPoPKeyPair(alg);
+/** `extractable`: for a test that needs the private half as a JWK. */
+export async function dpopKey(alg = 'ES256', { extractable = false } = {}): Promise<DpopKey> {
+  const keyPair = await oidc.randomDPoPKeyPair(alg, { extractable });
   const publicJwk = await jose.exportJWK(keyPair.publicKey);
   return { keyPair, publicJwk, thumbprint: await jose.calculateJwkThumbprint(publicJwk) };
 }
