@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
+import { DPOP_SIGNING_ALGS } from '../../src/oidc/provider.js';
 import { startApp, useTestApp, type TestApp } from '../helpers/app.js';
 import { FormBrowser } from '../helpers/browser.js';
 import { dpopKey, dpopProof, graphqlWith, type DpopKey, type ProofOptions } from '../helpers/dpop.js';
@@ -61,6 +62,12 @@ const refusal = (result: GraphQLResult<unknown>) => ({
   challenge: result.headers.get('www-authenticate'),
 });
 const dpopChallenge = (error: string, description: string) => `DPoP error="${error}", error_description="${description}", ${ALGS}`;
+
+it('advertises the proof algorithms /graphql accepts in discovery', async () => {
+  const discovery = await (await fetch(`${t.current.issuer}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+  expect(discovery.dpop_signing_alg_values_supported).toEqual([...DPOP_SIGNING_ALGS]);
+  expect(ALGS).toBe(`algs="${DPOP_SIGNING_ALGS.join(' ')}"`);
+});
 
 describe('a DPoP-bound token', () => {
   it('is accepted with a proof made by openid-client, again and again with new proofs', async () => {
