@@ -23,8 +23,8 @@ let key: DpopKey;
 let token: string;
 let username: string;
 
-/** The Authorization Code flow with PKCE, the code exchanged with a DPoP proof by `key`. */
-async function codeFlowWithDpop(scope: string): Promise<oidc.TokenEndpointResponse> {
+/** The Authorization Code flow with PKCE for a new user, the code exchanged with a DPoP proof by `key`. */
+async function codeFlowWithDpop(scope: string): Promise<{ tokens: oidc.TokenEndpointResponse; username: string }> {
   const who = await createUser(t.current);
   const browser = new FormBrowser([REDIRECT]);
   const verifier = oidc.randomPKCECodeVerifier();
@@ -35,10 +35,10 @@ async function codeFlowWithDpop(scope: string): Promise<oidc.TokenEndpointRespon
   const signInPage = await browser.open(url.href);
   const consent = await browser.submit(signInPage, /\/login$/, { login: who.username, password: who.password });
   const redirected = await browser.submit(consent, /\/consent$/, { decision: 'allow' });
-  username = who.username;
-  return oidc.authorizationCodeGrant(config, new URL(redirected.url), { pkceCodeVerifier: verifier, expectedState: state }, undefined, {
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(redirected.url), { pkceCodeVerifier: verifier, expectedState: state }, undefined, {
     DPoP: oidc.getDPoPHandle(config, key.keyPair),
   });
+  return { tokens, username: who.username };
 }
 
 beforeAll(async () => {
@@ -46,9 +46,10 @@ beforeAll(async () => {
   config = await clientConfig(t.current, client);
   key = await dpopKey('ES256', { extractable: true });
   // offline_access: a token that outlives the browser session, so /graphql remembers it (viewer-cache.ts).
-  const tokens = await codeFlowWithDpop('openid offline_access');
-  expect(tokens.token_type).toBe('dpop');
-  token = tokens.access_token;
+  const flow = await codeFlowWithDpop('openid offline_access');
+  expect(flow.tokens.token_type).toBe('dpop');
+  token = flow.tokens.access_token;
+  username = flow.username;
 });
 
 const htu = (app: TestApp = t.current) => `${app.url}/graphql`;
@@ -152,7 +153,7 @@ describe('a DPoP-bound token', () => {
   });
 
   it('is refused once revoked, with a DPoP challenge for a DPoP request', async () => {
-    const tokens = await codeFlowWithDpop('openid offline_access');
+    const { tokens } = await codeFlowWithDpop('openid offline_access');
     await oidc.tokenRevocation(config, tokens.access_token);
     const result = await graphqlWith(t.current.url, VIEWER, {
       authorization: `DPoP ${tokens.access_token}`, dpop: await dpopProof(key, { htu: htu(), token: tokens.access_token }),
@@ -161,10 +162,10 @@ describe('a DPoP-bound token', () => {
   });
 
   it('bound to a browser session (no offline_access, so never remembered) is checked the same way', async () => {
-    const tokens = await codeFlowWithDpop('openid');
+    const { tokens, username: sessionUser } = await codeFlowWithDpop('openid');
     const proof = await dpopProof(key, { htu: htu(), token: tokens.access_token });
     const ok = await graphqlWith(t.current.url, VIEWER, { authorization: `DPoP ${tokens.access_token}`, dpop: proof });
-    expect(ok.data).toEqual({ viewer: { username } });
+    expect(ok.data).toEqual({ viewer: { username: sessionUser } });
     expect((await graphqlWith(t.current.url, VIEWER, { authorization: `DPoP ${tokens.access_token}`, dpop: proof })).status).toBe(401);
     expect((await graphqlWith(t.current.url, VIEWER, { authorization: `Bearer ${tokens.access_token}` })).status).toBe(401);
   });
