@@ -25,6 +25,8 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
+import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
+import { TokenCheck } from './oidc/token-check.js';
 
 export interface App {
   server: Server;
@@ -63,16 +65,16 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const authClients = new AuthClientService(secrets, sql, changes);
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
-    // The provider asks about personal access tokens, whose service in turn mints them through the provider.
-    const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(value));
+    // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
+    const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes);
     const providers = new ProviderHost({
-      config, orm, sql, secrets, clients, changes, logger, users, authClients, usablePersonalAccessToken,
+      config, orm, sql, secrets, clients, changes, logger, users, authClients, tokenCheck,
     }, keys);
     const services: Services = {
       users,
       accessControl: new AccessControlService(),
       authClients,
-      personalAccessTokens: new PersonalAccessTokenService(providers, secrets, config.personalAccessTokenMaxDays, sql),
+      personalAccessTokens: new PersonalAccessTokenService(providers, config.personalAccessTokenMaxDays),
     };
 
     const app = express();
@@ -115,7 +117,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({
-        orm, providers, users, accessControl: services.accessControl, personalAccessTokens: services.personalAccessTokens, secrets, changes,
+        orm, providers, accessControl: services.accessControl, tokenCheck,
       }),
     }));
     app.get('/healthz', async (_req, res) => {
