@@ -49,6 +49,18 @@ export interface Services {
   personalAccessTokens: PersonalAccessTokenService;
 }
 
+/**
+ * oidc-provider (Koa) believes X-Forwarded-* wholesale once told a proxy is in front; Express knows which hops
+ * TRUST_PROXY trusts. Hand Koa only what Express concluded.
+ */
+function forwardedAsTrusted(req: express.Request, _res: express.Response, next: express.NextFunction): void {
+  const { headers } = req;
+  headers['x-forwarded-proto'] = req.protocol;
+  headers['x-forwarded-host'] = req.host;
+  headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
+  next();
+}
+
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 // Instances start signing with rotated keys within this; the old keys stay published far longer.
 const KEY_REFRESH_INTERVAL_MS = 10 * 1000;
@@ -79,7 +91,10 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
 
     const app = express();
     app.disable('x-powered-by');
-    if (config.trustProxy) app.set('trust proxy', true);
+    if (config.trustProxy !== false) {
+      app.set('trust proxy', config.trustProxy);
+      app.use(forwardedAsTrusted);
+    }
     const server = createServer(app);
 
     const apollo = new ApolloServer<Context>({

@@ -174,7 +174,8 @@ function answerAfterRevoking(changes: ChangeFeed) {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, configuration(deps));
-  provider.proxy = deps.config.trustProxy;
+  // app.ts hands it only the forwarded headers TRUST_PROXY trusts.
+  provider.proxy = deps.config.trustProxy !== false;
 
   // Secrets are stored as keyed hashes: check the presented one against the hash, in constant time.
   compareClientSecretsWith(provider, (secretHash, presented) => deps.authClients.verifySecret({ secretHash }, presented));
