@@ -25,6 +25,8 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
+import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
+import { TokenCheck } from './oidc/token-check.js';
 
 export interface App {
   server: Server;
@@ -47,6 +49,18 @@ export interface Services {
   personalAccessTokens: PersonalAccessTokenService;
 }
 
+/**
+ * oidc-provider (Koa) believes X-Forwarded-* wholesale once told a proxy is in front; Express knows which hops
+ * TRUST_PROXY trusts. Hand Koa only what Express concluded.
+ */
+function forwardedAsTrusted(req: express.Request, _res: express.Response, next: express.NextFunction): void {
+  const { headers } = req;
+  headers['x-forwarded-proto'] = req.protocol;
+  headers['x-forwarded-host'] = req.host;
+  headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
+  next();
+}
+
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 // Instances start signing with rotated keys within this; the old keys stay published far longer.
 const KEY_REFRESH_INTERVAL_MS = 10 * 1000;
@@ -63,21 +77,24 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const authClients = new AuthClientService(secrets, sql, changes);
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
-    // The provider asks about personal access tokens, whose service in turn mints them through the provider.
-    const usablePersonalAccessToken = async (value: string) => Boolean(await services.personalAccessTokens.usable(value));
+    // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
+    const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes);
     const providers = new ProviderHost({
-      config, orm, sql, secrets, clients, changes, logger, users, authClients, usablePersonalAccessToken,
+      config, orm, sql, secrets, clients, changes, logger, users, authClients, tokenCheck,
     }, keys);
     const services: Services = {
       users,
       accessControl: new AccessControlService(),
       authClients,
-      personalAccessTokens: new PersonalAccessTokenService(providers, secrets, config.personalAccessTokenMaxDays, sql),
+      personalAccessTokens: new PersonalAccessTokenService(providers, config.personalAccessTokenMaxDays),
     };
 
     const app = express();
     app.disable('x-powered-by');
-    if (config.trustProxy) app.set('trust proxy', true);
+    if (config.trustProxy !== false) {
+      app.set('trust proxy', config.trustProxy);
+      app.use(forwardedAsTrusted);
+    }
     const server = createServer(app);
 
     const apollo = new ApolloServer<Context>({
@@ -115,7 +132,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({
-        orm, providers, users, accessControl: services.accessControl, personalAccessTokens: services.personalAccessTokens, secrets, changes,
+        orm, providers, accessControl: services.accessControl, tokenCheck,
       }),
     }));
     app.get('/healthz', async (_req, res) => {

@@ -1,5 +1,12 @@
 // Environment variables -> a typed, validated Config. Pure: importing or calling it changes nothing.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+
+/**
+ * Which proxies in front of the service to believe about the client's address, scheme and host (X-Forwarded-*), as
+ * Express's `trust proxy` setting: none, every hop, the nearest n hops, or the proxies with these addresses.
+ */
+export type TrustProxy = false | true | number | string[];
 
 export interface Config {
   port: number;
@@ -12,8 +19,8 @@ export interface Config {
   /** The master secret. Undefined only in embedded mode, where it is then kept in the data folder. */
   appKey: string | undefined;
   admin: { username: string; password: string } | undefined;
-  /** Runs behind a TLS-terminating proxy: trust X-Forwarded-* headers. */
-  trustProxy: boolean;
+  /** Runs behind TLS-terminating proxies: which of them to believe. */
+  trustProxy: TrustProxy;
   /** The longest a personal access token may live, and its default lifetime. */
   personalAccessTokenMaxDays: number;
   logLevel: 'silent' | 'error' | 'info';
@@ -76,11 +83,34 @@ function parseDatabaseUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
-function parseBoolean(env: Env, name: string): boolean {
-  const raw = optional(env, name)?.toLowerCase();
-  if (raw === undefined || raw === 'false' || raw === '0') return false;
-  if (raw === 'true' || raw === '1') return true;
-  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One entry of a TRUST_PROXY list: an address, an address/prefix, or one of Express's names for address ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) ? Number(prefix) <= (family === 4 ? 32 : 128) : family === 4 && isIP(prefix) === 4;
+}
+
+/** Express's `trust proxy`: false, true (every hop), a hop count, or the proxies' addresses. */
+function parseTrustProxy(env: Env): TrustProxy {
+  const raw = optional(env, 'TRUST_PROXY');
+  if (raw === undefined || /^false$/i.test(raw)) return false;
+  if (/^true$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 100) throw new ConfigError('TRUST_PROXY', `is a number of proxy hops from 0 to 100, got "${raw}"`);
+    return hops === 0 ? false : hops;
+  }
+  const addresses = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  const wrong = addresses.find((entry) => !isProxyAddress(entry));
+  if (wrong !== undefined || addresses.length === 0) {
+    throw new ConfigError('TRUST_PROXY', `must be true, false, a number of hops, or a comma-separated list of proxy addresses (10.0.0.1, 10.0.0.0/8, loopback, ...); "${wrong ?? raw}" is none of these`);
+  }
+  return addresses;
 }
 
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
@@ -126,7 +156,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     admin: adminUsername !== undefined && adminPassword !== undefined
       ? { username: adminUsername.trim(), password: adminPassword }
       : undefined,
-    trustProxy: parseBoolean(env, 'TRUST_PROXY'),
+    trustProxy: parseTrustProxy(env),
     personalAccessTokenMaxDays: Number(patDays),
     logLevel,
   };

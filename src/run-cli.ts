@@ -16,6 +16,8 @@ import { ClientStore } from './oidc/client-store.js';
 import { DomainError } from './shared/errors.js';
 import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
+import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
+import { TokenCheck } from './oidc/token-check.js';
 import { createLogger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
@@ -28,6 +30,7 @@ Commands:
   group:add-user --group G --username U
   permission:grant (--username U | --group G) --permission NAME
   client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
+                [--scope S ...]  the API scopes it may ask for, e.g. auth_clients:read auth_clients:write
   keys:rotate          new signing keys become current; the old stay published until their tokens expire
   token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
                        a personal access token for U, through a client with the personal_access grant
@@ -146,11 +149,11 @@ const commands: Record<string, Command> = {
       return known;
     });
     const { authClient, clientSecret } = await authClients.create({
-      name: required(values, 'name'), grants, redirectUris: values['redirect-uri'] ?? [],
+      name: required(values, 'name'), grants, redirectUris: values['redirect-uri'] ?? [], scopes: values.scope ?? [],
     });
     return {
       result: {
-        id: authClient.id, name: authClient.name, grants: authClient.grants, redirectUris: authClient.redirectUris, secret: clientSecret,
+        id: authClient.id, name: authClient.name, grants: authClient.grants, redirectUris: authClient.redirectUris, scopes: authClient.scopes, secret: clientSecret,
       },
       text: `Created the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\nThe secret is shown only this once.`,
     };
@@ -180,12 +183,14 @@ const commands: Record<string, Command> = {
       users: services.users,
       authClients: services.authClients,
       logger: createLogger('silent'),
-      usablePersonalAccessToken: () => Promise.resolve(false),
+      // Nothing here checks a token: the provider only mints one.
+      tokenCheck: new TokenCheck(services.users, new PersonalAccessTokenUsage(services.sql, services.secrets), services.secrets, services.changes),
     }, keys);
-    const personalAccessTokens = new PersonalAccessTokenService(providers, services.secrets, services.config.personalAccessTokenMaxDays, services.sql);
+    const personalAccessTokens = new PersonalAccessTokenService(providers, services.config.personalAccessTokenMaxDays);
+    // Run on the server by an operator: no token of theirs limits the scopes, only the client's allowed ones.
     const { personalAccessToken, token } = await personalAccessTokens.create(em, user, {
       name: required(values, 'name'), authClientId: required(values, 'client'), scopes: values.scope ?? [], expiresAt,
-    });
+    }, null);
     return {
       result: { id: personalAccessToken.id, token },
       text: `Created the personal access token "${personalAccessToken.name}" for "${user.username}", valid until ${personalAccessToken.expiresAt.toISOString()}:\n  ${token}\nIt is shown only this once.`,

@@ -35,7 +35,7 @@ it('keeps clients, users, still-valid tokens and signing keys across a restart',
   const first = await start();
   const user = await createUser(first, { permissions: [PERMISSIONS.viewAuthClients, PERMISSIONS.createAuthClients] });
   const client = await createClient(first);
-  const tokens = await passwordGrant(first, client, user, 'openid offline_access');
+  const tokens = await passwordGrant(first, client, user, 'openid offline_access auth_clients:read auth_clients:write');
   const created = await graphql<{ createAuthClient: { authClient: { id: string }; clientSecret: string } }>(
     first.url, CREATE_AUTH_CLIENT, { input: { name: 'Survives Restarts', grants: ['PASSWORD'] } }, tokens.access_token,
   );
@@ -52,7 +52,7 @@ it('keeps clients, users, still-valid tokens and signing keys across a restart',
   // The refresh token, the user's password and the new client's secret still work.
   const refreshed = await oidc.refreshTokenGrant(await clientConfig(second, client), tokens.refresh_token!);
   expect(refreshed.access_token).toEqual(expect.any(String));
-  expect((await passwordGrant(second, survivor, user)).access_token).toEqual(expect.any(String));
+  expect((await passwordGrant(second, survivor, user, 'openid')).access_token).toEqual(expect.any(String));
   // The signing keys are the same, so an ID token from before the restart still verifies.
   expect(await (await fetch(`${second.issuer}/jwks`)).json()).toEqual(jwksBefore);
   await jose.jwtVerify(tokens.id_token!, jose.createRemoteJWKSet(new URL(`${second.issuer}/jwks`)), { issuer: second.issuer });
@@ -74,7 +74,7 @@ it('does not create a second admin or change any user on a restart', async () =>
 
     const user = await createUser(a, { permissions: [PERMISSIONS.viewAuthClients, PERMISSIONS.createAuthClients] });
     const client = await createClient(a);
-    const tokens = await passwordGrant(a, client, user, 'openid');
+    const tokens = await passwordGrant(a, client, user, 'openid auth_clients:read auth_clients:write');
     // A token from A works on B, and a client created on B works at A's token endpoint at once.
     const created = await graphql<{ createAuthClient: { authClient: { id: string }; clientSecret: string } }>(
       b.url, CREATE_AUTH_CLIENT, { input: { name: 'Made on B', grants: ['PASSWORD'] } }, tokens.access_token,

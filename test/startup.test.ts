@@ -72,6 +72,8 @@ describe('refuses to start, with one line naming the problem', () => {
     ['DATABASE_URL', { DATABASE_URL: 'mysql://localhost/db' }, /^Invalid configuration: DATABASE_URL must be a postgres:\/\/ URL/],
     ['ADMIN_PASSWORD', { ADMIN_USERNAME: 'root' }, /^Invalid configuration: ADMIN_PASSWORD must be set together/],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL must be one of/],
+    ['TRUST_PROXY', { TRUST_PROXY: 'yes' }, /^Invalid configuration: TRUST_PROXY must be true, false, a number of hops, or a comma-separated list/],
+    ['TRUST_PROXY', { TRUST_PROXY: '10.0.0.0/33' }, /^Invalid configuration: TRUST_PROXY must be true, false, a number of hops/],
   ])('a bad %s', async (_variable, env, message) => {
     const result = await run(MAIN, [], { ...storage.env, ...env });
     expect(result.code).toBe(1);

@@ -3,6 +3,7 @@ import {
   Check, Entity, Enum, Index, ManyToOne, Property, Unique, type Ref,
 } from '@mikro-orm/core';
 import { BaseEntity } from '../db/base.entity.js';
+import { API_SCOPE_NAMES } from '../access-control/scopes.js';
 import { User } from '../users/user.entity.js';
 
 export enum AuthClientGrant {
@@ -18,8 +19,9 @@ export enum AuthClientGrant {
 @Index({ name: 'auth_clients_name_trgm', expression: 'create index "auth_clients_name_trgm" on "auth_clients" using gin (lower("name") gin_trgm_ops)' })
 // Last line of defence under the service's validation: no blank name, no empty or unknown grant.
 @Check({ name: 'auth_clients_name_check', expression: `"name" = btrim("name") and "name" <> ''` })
+@Check({ name: 'auth_clients_scopes_check', expression: `"scopes" <@ array[${API_SCOPE_NAMES.map((scope) => `'${scope}'`).join(', ')}]::text[]` })
 @Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access']::text[]` })
-export class AuthClient extends BaseEntity<'redirectUris' | 'createdBy'> {
+export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdBy'> {
   @Property({ length: 255 })
   name!: string;
 
@@ -28,6 +30,10 @@ export class AuthClient extends BaseEntity<'redirectUris' | 'createdBy'> {
 
   @Property({ type: 'text[]', default: '{}' })
   redirectUris: string[] = [];
+
+  /** The API scopes the client may ask for, beyond openid, profile, email and offline_access, which every client may. */
+  @Property({ type: 'text[]', default: '{}' })
+  scopes: string[] = [];
 
   /** HMAC-SHA-256 of the secret under APP_KEY; the secret itself is never stored. */
   @Property({ length: 64, hidden: true })

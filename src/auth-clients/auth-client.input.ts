@@ -14,6 +14,13 @@ export class CreateAuthClientInput {
 
   @Field(() => [String], { nullable: true, description: 'Required with, and only with, AUTHORIZATION_CODE' })
   redirectUris?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'API scopes the client may ask for (auth_clients:read, auth_clients:write, personal_access_tokens, ...); '
+      + 'openid, profile, email and offline_access are always allowed. None by default',
+  })
+  scopes?: string[] | null;
 }
 
 @ArgsType()

@@ -14,18 +14,18 @@ import { AuthClientsArgs, CreateAuthClientInput } from './auth-client.input.js';
 export class AuthClientResolver {
   constructor(private readonly service: AuthClientService) {}
 
-  @Query(() => AuthClientConnection, { description: 'Auth clients sorted by name. Needs view-auth_clients' })
+  @Query(() => AuthClientConnection, { description: 'Auth clients sorted by name. Needs view-auth_clients and the scope auth_clients:read' })
   async authClients(@Args() { first, after, search }: AuthClientsArgs): Promise<AuthClientConnection> {
     return toConnection(await this.service.list({ first: first ?? 50, after, search }), after, (authClient) => AuthClientType.from(authClient));
   }
 
-  @Query(() => AuthClientType, { nullable: true, description: 'One auth client, or null. Needs view-auth_clients' })
+  @Query(() => AuthClientType, { nullable: true, description: 'One auth client, or null. Needs view-auth_clients and the scope auth_clients:read' })
   async authClient(@Arg('id', () => ID) id: string): Promise<AuthClientType | null> {
     const authClient = await this.service.findById(id);
     return authClient && AuthClientType.from(authClient);
   }
 
-  @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients' })
+  @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients and the scope auth_clients:write' })
   async createAuthClient(@Ctx() { viewer }: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
     const { authClient, clientSecret } = await this.service.create(input, viewer?.user);
     return { authClient: AuthClientType.from(authClient), clientSecret };

@@ -22,6 +22,8 @@ export interface AuthClientRecord {
   name: string;
   grants: AuthClientGrant[];
   redirectUris: string[];
+  /** The API scopes it may ask for (see access-control/scopes.ts). */
+  scopes: string[];
   /** HMAC-SHA-256 of the secret under APP_KEY; never leaves the service. */
   secretHash: string;
   secretPrefix: string;
@@ -29,7 +31,7 @@ export interface AuthClientRecord {
   updatedAt: Date;
 }
 
-const COLUMNS = `id, name, grants, redirect_uris as "redirectUris", secret_hash as "secretHash", secret_prefix as "secretPrefix",
+const COLUMNS = `id, name, grants, redirect_uris as "redirectUris", scopes, secret_hash as "secretHash", secret_prefix as "secretPrefix",
   created_at as "createdAt", updated_at as "updatedAt"`;
 
 export interface CreatedAuthClient {
@@ -66,16 +68,18 @@ export class AuthClientService {
   async create(draft: AuthClientDraft, createdBy?: { id: string }): Promise<CreatedAuthClient> {
     const problems = validateAuthClient(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
-    const { name, grants, redirectUris } = normalizeAuthClient(draft);
+    const {
+      name, grants, redirectUris, scopes,
+    } = normalizeAuthClient(draft);
 
     const clientSecret = `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
     // One statement: the unique index on lower(name) settles concurrent creates, and a taken name inserts nothing.
     const row = await this.sql.one<AuthClientRecord>(
-      `insert into auth_clients (id, name, grants, redirect_uris, secret_hash, secret_prefix, created_by_id)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6)
+      `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id)
+       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
        on conflict ((lower(name))) do nothing
        returning ${COLUMNS}`,
-      [name, grants, redirectUris, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
+      [name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
       { prepare: true },
     );
     if (!row) throw nameTaken(name);

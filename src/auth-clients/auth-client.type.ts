@@ -2,6 +2,7 @@
 import {
   Field, ID, ObjectType, registerEnumType,
 } from 'type-graphql';
+import { OIDC_SCOPE_NAMES } from '../access-control/scopes.js';
 import { Connection } from '../graphql/connection.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 import type { AuthClientRecord } from './auth-client.service.js';
@@ -30,6 +31,11 @@ export class AuthClientType {
   @Field(() => [String], { description: 'Where the Authorization Code grant may send users back to' })
   redirectUris!: string[];
 
+  @Field(() => [String], {
+    description: 'The scopes the client may ask for: openid, profile, email and offline_access always, and the API scopes listed for it',
+  })
+  scopes!: string[];
+
   @Field({ description: 'The first characters of the client secret, to tell secrets apart; not a secret' })
   secretPrefix!: string;
 
@@ -45,6 +51,7 @@ export class AuthClientType {
       name: entity.name,
       grants: entity.grants,
       redirectUris: entity.redirectUris,
+      scopes: [...OIDC_SCOPE_NAMES, ...entity.scopes],
       secretPrefix: entity.secretPrefix,
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,

@@ -1,6 +1,7 @@
 // The rules an auth client must meet. Pure: returns the problems found; normalising input is a separate step.
 import type { Problem } from '../shared/errors.js';
 import { CONTROL_CHARACTERS } from '../shared/text.js';
+import { API_SCOPE_NAMES, isKnownScope } from '../access-control/scopes.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 
 export const NAME_MAX_LENGTH = 255;
@@ -11,13 +12,17 @@ export interface AuthClientDraft {
   name: string;
   grants: readonly string[];
   redirectUris?: readonly string[] | null;
+  /** Scopes the client may ask for; openid, profile, email and offline_access are always allowed. */
+  scopes?: readonly string[] | null;
 }
 
-/** The draft as it will be stored: name trimmed, grants without repeats, redirect URIs trimmed. */
+/** The draft as it will be stored: name trimmed, grants without repeats, redirect URIs trimmed, API scopes only. */
 export interface NormalizedAuthClient {
   name: string;
   grants: AuthClientGrant[];
   redirectUris: string[];
+  /** In catalogue order. */
+  scopes: string[];
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -30,6 +35,7 @@ export function normalizeAuthClient(draft: AuthClientDraft): NormalizedAuthClien
     name: draft.name.trim(),
     grants: [...new Set(draft.grants)].filter((grant): grant is AuthClientGrant => GRANT_VALUES.has(grant)),
     redirectUris: (draft.redirectUris ?? []).map((uri) => uri.trim()),
+    scopes: API_SCOPE_NAMES.filter((scope) => draft.scopes?.includes(scope)),
   };
 }
 
@@ -105,6 +111,10 @@ export function validateAuthClient(draft: AuthClientDraft): Problem[] {
       }
       seen.add(uri);
     }
+  }
+  const unknownScope = (draft.scopes ?? []).find((scope) => !isKnownScope(scope));
+  if (unknownScope !== undefined) {
+    problems.push({ field: 'scopes', message: `Unknown scope "${unknownScope}"; choose from ${API_SCOPE_NAMES.join(', ')}` });
   }
   return problems;
 }

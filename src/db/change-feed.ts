@@ -7,10 +7,10 @@ import type { Logger } from '../shared/logger.js';
 import type { Sql } from './sql.js';
 
 /**
- * What changes are announced (see the hot_paths migration). The payload is the changed row's id, `+id` for a new row,
+ * What changes are announced (see the hot_paths and api_scopes migrations). The payload is the changed row's id, `+id` for a new row,
  * or `*` for all rows; `permissions` always says `*`.
  */
-export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'users', 'personal_access_tokens', 'permissions', 'sync'] as const;
+export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'grants', 'users', 'personal_access_tokens', 'permissions', 'sync'] as const;
 export type ChangeChannel = Exclude<(typeof CHANGE_CHANNELS)[number], 'sync'>;
 
 /** Subscribes a session to every channel: run by the server feed's connection and by the embedded database's session. */

@@ -2,7 +2,7 @@
 // code; anything else is logged and leaves as a generic INTERNAL_SERVER_ERROR, never with SQL or a stack.
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { DomainError, ValidationFailed } from '../shared/errors.js';
+import { DomainError, ScopeMissing, ValidationFailed } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 // Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
@@ -31,6 +31,7 @@ export function createFormatError(logger: Logger) {
         extensions.field = original.field;
         if (original.problems.length > 1) extensions.problems = original.problems;
       }
+      if (original instanceof ScopeMissing) extensions.requiredScope = original.requiredScope;
       return {
         message: original.message, locations, path, extensions,
       };
@@ -43,6 +44,7 @@ export function createFormatError(logger: Logger) {
         const field = formatted.extensions?.field ?? fieldOfCoercionError(message);
         if (field) extensions.field = field;
       }
+      if (code === 'FORBIDDEN' && typeof formatted.extensions?.requiredScope === 'string') extensions.requiredScope = formatted.extensions.requiredScope;
       return {
         message, locations, path, extensions,
       };

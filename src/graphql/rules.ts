@@ -1,9 +1,12 @@
-// graphql-shield rules for every field. Anything not listed is denied (fallbackRule), Super Admins included.
+// graphql-shield rules for every field. Anything not listed is denied (fallbackRule), Super Admins included. A field
+// needs the viewer's permission AND a token scope covering it (access-control/scopes.ts): a Super Admin signed in to a
+// third-party app lends it only what its scopes say.
 import { GraphQLError } from 'graphql';
 import {
   allow, deny, rule, shield,
 } from 'graphql-shield';
 import { PERMISSIONS, type PermissionName } from '../access-control/permissions.js';
+import { scopeCovering, type ApiScopeName } from '../access-control/scopes.js';
 import type { Context } from './context.js';
 
 const unauthenticated = () => new GraphQLError('Sign in first: send an access token as "Authorization: Bearer <token>"', {
@@ -11,6 +14,10 @@ const unauthenticated = () => new GraphQLError('Sign in first: send an access to
 });
 const forbidden = (what: string) => new GraphQLError(`You do not have permission to ${what}`, {
   extensions: { code: 'FORBIDDEN' },
+});
+/** FORBIDDEN as RFC 6750's insufficient_scope: the user may, but this token was not given the scope. */
+const scopeMissing = (scope: ApiScopeName) => new GraphQLError(`Your token lacks the scope "${scope}"; ask for it when signing in`, {
+  extensions: { code: 'FORBIDDEN', requiredScope: scope },
 });
 
 const isSignedIn = rule('isSignedIn', { cache: 'contextual' })(
@@ -26,12 +33,17 @@ const TITLES: Record<PermissionName, string> = {
 
 const canRules = new Map<PermissionName, ReturnType<ReturnType<typeof rule>>>();
 
-/** The viewer holds the permission, directly, through a group, or as a Super Admin. One rule per permission. */
+/**
+ * The token's scopes cover the permission, and the viewer holds it, directly, through a group, or as a Super Admin.
+ * The scope is checked first: it is what the calling app can change. One rule per permission.
+ */
 export function can(permission: PermissionName) {
   let canRule = canRules.get(permission);
   if (!canRule) {
+    const scope = scopeCovering(permission);
     canRule = rule(`can:${permission}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
       if (!viewer) return unauthenticated();
+      if (!viewer.scopes.has(scope)) return scopeMissing(scope);
       if (viewer.user.isSuperAdmin || viewer.permissions.has(permission)) return true;
       return forbidden(TITLES[permission]);
     });
@@ -40,18 +52,25 @@ export function can(permission: PermissionName) {
   return canRule;
 }
 
+/** Signed in with a token holding the scope; for what every user may do to their own things. */
+const holds = (scope: ApiScopeName) => rule(`holds:${scope}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
+  if (!viewer) return unauthenticated();
+  return viewer.scopes.has(scope) ? true : scopeMissing(scope);
+});
+const managesOwnTokens = holds('personal_access_tokens');
+
 export const rules = shield({
   Query: {
     authClients: can(PERMISSIONS.viewAuthClients),
     authClient: can(PERMISSIONS.viewAuthClients),
     viewer: isSignedIn,
     // Anyone signed in manages their own tokens; the service only ever touches the viewer's.
-    personalAccessTokens: isSignedIn,
+    personalAccessTokens: managesOwnTokens,
   },
   Mutation: {
     createAuthClient: can(PERMISSIONS.createAuthClients),
-    createPersonalAccessToken: isSignedIn,
-    revokePersonalAccessToken: isSignedIn,
+    createPersonalAccessToken: managesOwnTokens,
+    revokePersonalAccessToken: managesOwnTokens,
   },
   // Objects reachable only through the guarded fields above.
   AuthClient: allow,

@@ -175,6 +175,11 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
   };
 }
 
+/** Deletes the access token stored under this id (the keyed hash of its value). */
+export async function destroyAccessToken(sql: Sql, storedId: string): Promise<void> {
+  await sql.run("delete from oidc_payloads where model = 'AccessToken' and id = $1", [storedId]);
+}
+
 /** Deletes rows that expired more than a day ago (kept that long so late replays still find a consumed code). */
 export async function deleteExpiredPayloads(sql: Sql): Promise<number> {
   return (await sql.run("delete from oidc_payloads where expires_at < now() - interval '1 day'")).rowCount;

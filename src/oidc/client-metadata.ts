@@ -1,5 +1,6 @@
 // Turns a stored auth client into oidc-provider client metadata: exactly the grants it has enabled.
 import type { ClientMetadata } from 'oidc-provider';
+import { OIDC_SCOPE_NAMES } from '../access-control/scopes.js';
 import { AuthClientGrant } from '../auth-clients/auth-client.entity.js';
 import type { AuthClientRecord } from '../auth-clients/auth-client.service.js';
 
@@ -19,6 +20,8 @@ export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
     grant_types: [...grantTypes],
     response_types: usesCode ? ['code'] : [],
     redirect_uris: authClient.redirectUris,
+    // What it may ask for: oidc-provider refuses anything else with invalid_scope at /oidc/auth, as the password grant does.
+    scope: [...OIDC_SCOPE_NAMES, ...authClient.scopes].join(' '),
     // As Keycloak's "+": after signing out, the client may send the user back to any of its redirect URIs.
     post_logout_redirect_uris: authClient.redirectUris,
     // Private-use schemes (com.example.app:/cb) belong to native apps (RFC 8252).

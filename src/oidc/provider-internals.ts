@@ -1,14 +1,60 @@
-// Every reliance on oidc-provider's internals (lib/, not its public API), in one place: the package has no exports map,
-// so deep imports resolve, but nothing promises they stay. test/oidc/provider-internals.test.ts checks each one.
-import type {
-  AccessToken, KoaContextWithOIDC, Provider, RefreshToken,
-} from 'oidc-provider';
+// Every place this service relies on oidc-provider beyond its documented API, in one module, so an upgrade has one
+// file to review. test/oidc/provider-internals.test.ts fails when an upgrade changes any of them.
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+// Deep imports: the package has no exports map, so its lib/ files resolve, but nothing promises they stay.
 // @ts-expect-error -- oidc-provider ships no types for lib/; the shapes relied on are declared below.
 import validateDpopUntyped, { checkDpopReplay as checkDpopReplayUntyped } from 'oidc-provider/lib/helpers/validate_dpop.js';
 // @ts-expect-error -- as above.
 import { checkDpopRequired as checkDpopRequiredUntyped } from 'oidc-provider/lib/helpers/sender_constraints.js';
 // @ts-expect-error -- as above.
 import { applyRefreshTokenBindings as applyRefreshTokenBindingsUntyped } from 'oidc-provider/lib/helpers/grant_refresh_token.js';
+
+type AccessToken = InstanceType<Provider['AccessToken']>;
+type RefreshToken = InstanceType<Provider['RefreshToken']>;
+type IdToken = InstanceType<Provider['IdToken']>;
+
+/**
+ * Client secrets are stored as keyed hashes, where oidc-provider expects the secret itself: replace its comparison
+ * (Client.prototype.compareClientSecret, called by its client_secret_basic and client_secret_post authentication).
+ */
+export function compareClientSecretsWith(provider: Provider, verify: (storedHash: string, presented: string) => boolean): void {
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, presented: string) {
+    return verify(this.clientSecret ?? '', presented);
+  };
+}
+
+/** The error_description oidc-provider gives a client using a grant type it is not allowed (actions/token.js). */
+export const GRANT_TYPE_NOT_ALLOWED = 'requested grant type is not allowed for this client';
+
+/**
+ * An access token stored under a value of our own (a personal access token), with no grant. oidc-provider's types
+ * require a grantId, and it picks a token's format only when it makes the value itself: both are set here.
+ */
+export function grantlessOpaqueAccessToken(
+  provider: Provider,
+  fields: { value: string; client: InstanceType<Provider['Client']>; accountId: string; gty: string; scope?: string; expiresIn: number },
+): AccessToken {
+  const token = new provider.AccessToken({
+    grantId: undefined as unknown as string,
+    jti: fields.value,
+    client: fields.client,
+    accountId: fields.accountId,
+    gty: fields.gty,
+    scope: fields.scope,
+    expiresIn: fields.expiresIn,
+  });
+  (token as unknown as { format: string }).format = 'opaque';
+  return token;
+}
+
+/** The scope an ID token's claims are filtered by; set by hand for a grant oidc-provider does not ship (password). */
+export function setIdTokenScope(idToken: IdToken, scope: string): void {
+  (idToken as unknown as { scope: string }).scope = scope;
+}
+
+// DPoP (RFC 9449) for the password grant. oidc-provider hands the built-in grants these helpers (lib/helpers/grants.js)
+// but not a grant registered with registerGrantType.
 
 /** What validateDpop makes of a valid DPoP proof: the RFC 7638 thumbprint of its key, its jti and iat. */
 export interface DpopProof {
@@ -23,7 +69,7 @@ type ErrorClass = new (description: string) => Error;
  * The token endpoint's own check of the request's `DPoP` header (RFC 9449 §4.3): typ, alg among
  * enabledJWA.dPoPSigningAlgValues, signature with the embedded public key, iat, htm, htu against the current route
  * (ctx.oidc.route, so it must run inside a provider route), and no nonce. Undefined when the request carries no proof;
- * throws InvalidDpopProof otherwise. The built-in grants get it as a helper that custom grants are not given.
+ * throws InvalidDpopProof otherwise.
  */
 export const validateDpop = validateDpopUntyped as (provider: Provider, ctx: KoaContextWithOIDC) => Promise<DpopProof | undefined>;
 

@@ -10,11 +10,16 @@ import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Secrets } from '../shared/secrets.js';
+import { ALL_SCOPES } from '../access-control/scopes.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
-import { createAdapterClass, type ClientSource } from './adapter.js';
-import { PERSONAL_ACCESS_GTY } from '../personal-access-tokens/personal-access-token.service.js';
+import {
+  createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
+} from './adapter.js';
+import { compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken } from './provider-internals.js';
+import type { TokenCheck } from './token-check.js';
+import { PERSONAL_ACCESS_GTY, type AccessTokenDraft, type AccessTokenStore } from './token-store.js';
 import { OidcConsent } from './consent.entity.js';
 import { formTargets, pageHeaders } from './interactions/headers.js';
 import { errorPage, loggedOutPage, logoutPage } from './interactions/pages.js';
@@ -37,11 +42,9 @@ export interface ProviderDeps {
   users: UserService;
   authClients: AuthClientService;
   logger: Logger;
-  /** Whether a personal access token may be used now (see personal-access-tokens/). */
-  usablePersonalAccessToken: (value: string) => Promise<boolean>;
+  /** The one check of whether a token may still be used, shared with /graphql. */
+  tokenCheck: TokenCheck;
 }
-
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email'] as const;
 
 /**
  * The algorithms a DPoP proof (RFC 9449) may be signed with, at the token endpoint and at /graphql alike; discovery
@@ -55,10 +58,10 @@ const DAY = 24 * HOUR;
 function configuration(deps: ProviderDeps): Configuration {
   return {
     adapter: createAdapterClass(deps.sql, deps.secrets, deps.clients),
-    findAccount: createFindAccount(deps.users),
+    findAccount: createFindAccount(deps.users, deps.tokenCheck),
     jwks: deps.keys.jwks,
     cookies: { keys: deps.keys.cookieKeys },
-    scopes: [...SCOPES],
+    scopes: [...ALL_SCOPES],
     claims: {
       openid: ['sub'],
       profile: ['preferred_username'],
@@ -97,13 +100,13 @@ function configuration(deps: ProviderDeps): Configuration {
       },
       introspection: {
         enabled: true,
-        // Personal access tokens are made for resource servers to check: any client may introspect one, and learns
-        // it is inactive once revoked, expired, its user deactivated or its client no longer allowing them.
-        allowedPolicy: async (_ctx, client, token) => {
-          if (token.kind === 'AccessToken' && (token as { gty?: string }).gty === PERSONAL_ACCESS_GTY) {
-            return deps.usablePersonalAccessToken(token.jti);
-          }
-          return token.clientId === client.clientId;
+        // Personal access tokens are made for resource servers to check: any client may introspect one. Every token
+        // is active only if it passes the same check as at /graphql (token-check.ts).
+        allowedPolicy: async (ctx, client, token) => {
+          const personal = token.kind === 'AccessToken' && (token as { gty?: string }).gty === PERSONAL_ACCESS_GTY;
+          if (!personal && token.clientId !== client.clientId) return false;
+          if (token.kind === 'ClientCredentials') return Boolean(token.clientId && await ctx.oidc.provider.Client.find(token.clientId).catch(() => undefined));
+          return Boolean(await deps.tokenCheck.check(ctx.oidc.provider, token, ctx.oidc.entities.Grant));
         },
       },
     },
@@ -140,7 +143,7 @@ function configuration(deps: ProviderDeps): Configuration {
 async function rfc6749GrantErrors(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
   const body = ctx.body as { error?: string; error_description?: string } | undefined;
-  if (ctx.path === '/token' && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+  if (ctx.path === '/token' && body?.error === 'invalid_request' && body.error_description === GRANT_TYPE_NOT_ALLOWED) {
     ctx.body = { error: 'unauthorized_client', error_description: 'this client is not allowed to use this grant type' };
   }
 }
@@ -183,14 +186,13 @@ function answerAfterRevoking(changes: ChangeFeed) {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.config.issuer, configuration(deps));
-  provider.proxy = deps.config.trustProxy;
+  // app.ts hands it only the forwarded headers TRUST_PROXY trusts.
+  provider.proxy = deps.config.trustProxy !== false;
 
   // Secrets are stored as keyed hashes: check the presented one against the hash, in constant time.
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(actual: string) {
-    return deps.authClients.verifySecret({ secretHash: this.clientSecret as string }, actual);
-  };
+  compareClientSecretsWith(provider, (secretHash, presented) => deps.authClients.verifySecret({ secretHash }, presented));
 
-  registerPasswordGrant(provider, deps.users, new Set(SCOPES));
+  registerPasswordGrant(provider, deps.users);
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
@@ -207,7 +209,7 @@ export interface ProviderRef {
  * Holds the provider built from the current keys, and rebuilds it when another instance (or the CLI) has rotated
  * them. oidc-provider takes its keys once, at construction; everything else it keeps is in the database.
  */
-export class ProviderHost implements ProviderRef {
+export class ProviderHost implements ProviderRef, AccessTokenStore {
   #current!: Provider;
   #handler!: ReturnType<Provider['callback']>;
   #version = '';
@@ -233,6 +235,24 @@ export class ProviderHost implements ProviderRef {
     await this.settled();
     return this.#handler(req, res);
   };
+
+  storedIdOf(value: string): string {
+    return storedIdOf(this.deps.secrets, value);
+  }
+
+  async issue({
+    value, clientId, accountId, gty, scope, expiresIn,
+  }: AccessTokenDraft): Promise<void> {
+    const client = await this.current.Client.find(clientId);
+    if (!client) throw new Error(`No client ${clientId} to issue an access token through`);
+    await grantlessOpaqueAccessToken(this.current, {
+      value, client, accountId, gty, scope, expiresIn,
+    }).save();
+  }
+
+  async revoke(storedId: string): Promise<void> {
+    await destroyAccessToken(this.deps.sql, storedId);
+  }
 
   /** Resolves once no reload of the keys is under way. */
   settled(): Promise<void> {

@@ -11,7 +11,7 @@ export class CreatePersonalAccessTokenInput {
   @Field(() => ID, { description: 'An auth client with the PERSONAL_ACCESS grant' })
   authClientId!: string;
 
-  @Field(() => [String], { nullable: true, description: 'Any of openid, profile, email' })
+  @Field(() => [String], { nullable: true, description: 'Any scope but offline_access (openid, profile, email, auth_clients:read, ...) that the auth client allows and your own token holds' })
   scopes?: string[] | null;
 
   @Field(() => Date, { nullable: true, description: 'Defaults to, and may be at most, the configured maximum (a year)' })

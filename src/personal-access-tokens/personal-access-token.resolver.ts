@@ -20,18 +20,18 @@ function viewerOf({ viewer }: Context) {
 export class PersonalAccessTokenResolver {
   constructor(private readonly service: PersonalAccessTokenService) {}
 
-  @Query(() => PersonalAccessTokenConnection, { description: 'Your personal access tokens, newest first. Needs a signed-in user' })
+  @Query(() => PersonalAccessTokenConnection, { description: 'Your personal access tokens, newest first. Needs the personal_access_tokens scope' })
   async personalAccessTokens(@Ctx() context: Context, @Args() { first, after }: PersonalAccessTokensArgs): Promise<PersonalAccessTokenConnection> {
     return toConnection(await this.service.list(context.em, viewerOf(context), first ?? 50, after), after, (token) => PersonalAccessTokenType.from(token));
   }
 
-  @Mutation(() => CreatePersonalAccessTokenPayload, { description: 'Creates a token for you. Needs a signed-in user' })
+  @Mutation(() => CreatePersonalAccessTokenPayload, { description: 'Creates a token for you, with at most the scopes your own token holds. Needs the personal_access_tokens scope' })
   async createPersonalAccessToken(@Ctx() context: Context, @Arg('input') input: CreatePersonalAccessTokenInput): Promise<CreatePersonalAccessTokenPayload> {
-    const { personalAccessToken, token } = await this.service.create(context.em, viewerOf(context), input);
+    const { personalAccessToken, token } = await this.service.create(context.em, viewerOf(context), input, context.viewer!.scopes);
     return { personalAccessToken: PersonalAccessTokenType.from(personalAccessToken), token };
   }
 
-  @Mutation(() => PersonalAccessTokenType, { description: 'Revokes one of your tokens; it stops working at once. Needs a signed-in user' })
+  @Mutation(() => PersonalAccessTokenType, { description: 'Revokes one of your tokens; it stops working at once. Needs the personal_access_tokens scope' })
   async revokePersonalAccessToken(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<PersonalAccessTokenType> {
     return PersonalAccessTokenType.from(await this.service.revoke(context.em, viewerOf(context), id));
   }

@@ -1,37 +1,29 @@
 // Personal access tokens: minted as oidc-provider access tokens (so /graphql and introspection take them like any
-// other), with a recognisable prefix, stored only as a keyed hash, listed, revoked, and checked on every use.
+// other), with a recognisable prefix, stored only as a keyed hash, listed and revoked. Checking one on use is
+// personal-access-token.usage.ts.
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ALL_SCOPES, isApiScope } from '../access-control/scopes.js';
 import { AuthClient, AuthClientGrant } from '../auth-clients/auth-client.entity.js';
-import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
+import {
+  NotFound, ScopeMissing, ValidationFailed, type Problem,
+} from '../shared/errors.js';
 import { flushOrExplain, isUuid } from '../shared/db-errors.js';
-import { randomToken, type Secrets } from '../shared/secrets.js';
+import { randomToken } from '../shared/secrets.js';
 import { CONTROL_CHARACTERS } from '../shared/text.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
 import { User } from '../users/user.entity.js';
-import type { Sql } from '../db/sql.js';
-import { OidcPayload } from '../oidc/oidc-payload.entity.js';
-import { storedIdOf } from '../oidc/adapter.js';
-import type { ProviderRef } from '../oidc/provider.js';
+import { PERSONAL_ACCESS_GTY, type AccessTokenStore } from '../oidc/token-store.js';
 import { PersonalAccessToken } from './personal-access-token.entity.js';
 
 /** Marks our personal access tokens, so secret scanners can recognise a leaked one. */
 export const PERSONAL_ACCESS_TOKEN_PREFIX = 'acp_';
-/** The grant type recorded on the access token, and how a token is recognised as personal. */
-export const PERSONAL_ACCESS_GTY = 'personal_access';
-/** What a personal access token may carry; offline_access means nothing for a token that is itself long-lived. */
-export const PERSONAL_ACCESS_SCOPES = ['openid', 'profile', 'email'] as const;
-/** lastUsedAt is written at most this often per token. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
+/** What a personal access token may carry: any scope but offline_access, which means nothing for a long-lived token. */
+export const PERSONAL_ACCESS_SCOPES: readonly string[] = ALL_SCOPES.filter((scope) => scope !== 'offline_access');
 const NAME_MAX_LENGTH = 100;
 const DISPLAYED_CHARS = 10;
 const DAY_MS = 24 * 3600 * 1000;
-
-export interface UsablePersonalAccessToken {
-  id: string;
-  lastUsedAt: Date | null;
-}
 
 export interface PersonalAccessTokenDraft {
   name: string;
@@ -48,19 +40,19 @@ function nameTaken(name: string): ValidationFailed {
 const cursorOf = (token: PersonalAccessToken) => encodeCursor([token.createdAt.toISOString(), token.id]);
 
 export class PersonalAccessTokenService {
-  constructor(
-    private readonly providers: ProviderRef,
-    private readonly secrets: Secrets,
-    private readonly maxLifetimeDays: number,
-    private readonly sql: Sql,
-  ) {}
+  constructor(private readonly tokens: AccessTokenStore, private readonly maxLifetimeDays: number) {}
 
-  /** The keyed hash a token value is stored under: the OIDC adapter's own key for the access token. */
-  hashOf(value: string): string {
-    return storedIdOf(this.secrets, value);
-  }
-
-  async create(em: EntityManager, owner: { id: string }, draft: PersonalAccessTokenDraft, now = new Date()): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
+  /**
+   * Creates a token for `owner`. `heldScopes` are the scopes of the token making the request, which a new token can
+   * never exceed; null when no token is involved (the CLI on the server).
+   */
+  async create(
+    em: EntityManager,
+    owner: { id: string },
+    draft: PersonalAccessTokenDraft,
+    heldScopes: ReadonlySet<string> | null,
+    now = new Date(),
+  ): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
     const problems: Problem[] = [];
     const name = draft.name.trim();
     if (name === '' || name.length > NAME_MAX_LENGTH || CONTROL_CHARACTERS.test(name)) {
@@ -71,9 +63,12 @@ export class PersonalAccessTokenService {
       problems.push({ field: 'authClientId', message: 'Choose an auth client that allows Personal Access Tokens' });
     }
     const scopes = [...new Set(draft.scopes ?? [])];
-    const unknown = scopes.filter((scope) => !(PERSONAL_ACCESS_SCOPES as readonly string[]).includes(scope));
+    const unknown = scopes.filter((scope) => !PERSONAL_ACCESS_SCOPES.includes(scope));
+    const notAllowed = scopes.filter((scope) => isApiScope(scope) && client && !client.scopes.includes(scope));
     if (unknown.length > 0) {
       problems.push({ field: 'scopes', message: `Unknown scope "${unknown[0]}"; choose from ${PERSONAL_ACCESS_SCOPES.join(', ')}` });
+    } else if (notAllowed.length > 0) {
+      problems.push({ field: 'scopes', message: `The auth client does not allow the scope "${notAllowed[0]}" (invalid_scope)` });
     }
     const latest = new Date(now.getTime() + this.maxLifetimeDays * DAY_MS);
     const expiresAt = draft.expiresAt ?? latest;
@@ -83,33 +78,26 @@ export class PersonalAccessTokenService {
       problems.push({ field: 'expiresAt', message: `A token can live at most ${this.maxLifetimeDays} days, until ${latest.toISOString()}` });
     }
     if (problems.length > 0 || !client) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
-
-    const provider = this.providers.current;
-    const oidcClient = await provider.Client.find(client.id);
-    if (!oidcClient) throw ValidationFailed.of('authClientId', 'Choose an auth client that allows Personal Access Tokens');
+    const beyondHeld = heldScopes && scopes.find((scope) => !heldScopes.has(scope));
+    if (beyondHeld) throw new ScopeMissing(beyondHeld, `Your token does not hold the scope "${beyondHeld}", so it cannot give it to a new token`);
 
     const value = `${PERSONAL_ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
     const user = em.getReference(User, owner.id);
     const personalAccessToken = em.create(PersonalAccessToken, {
-      user, client, name, scopes, tokenHash: this.hashOf(value), tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
+      user, client, name, scopes, tokenHash: this.tokens.storedIdOf(value), tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
     });
     await flushOrExplain(em, { personal_access_tokens_user_name_unique: () => nameTaken(name) });
 
     // The token is an access token like any other, under our own value and lifetime.
-    // No Grant: a Grant lives 30 days, a token up to its own expiry; what the token may do is checked on each use.
-    const accessToken = new provider.AccessToken({
-      grantId: undefined as unknown as string,
-      jti: value,
-      client: oidcClient,
-      accountId: user.id,
-      gty: PERSONAL_ACCESS_GTY,
-      scope: scopes.join(' ') || undefined,
-      expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
-    });
-    // oidc-provider picks the format only when it makes the value itself.
-    (accessToken as unknown as { format: string }).format = 'opaque';
     try {
-      await accessToken.save();
+      await this.tokens.issue({
+        value,
+        clientId: client.id,
+        accountId: owner.id,
+        gty: PERSONAL_ACCESS_GTY,
+        scope: scopes.join(' ') || undefined,
+        expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+      });
     } catch (error) {
       await em.nativeDelete(PersonalAccessToken, { id: personalAccessToken.id });
       throw error;
@@ -139,32 +127,7 @@ export class PersonalAccessTokenService {
     if (!token) throw new NotFound('There is no personal access token with this id');
     token.revokedAt = new Date();
     await em.flush();
-    await em.nativeDelete(OidcPayload, { model: 'AccessToken', id: token.tokenHash });
+    await this.tokens.revoke(token.tokenHash);
     return token;
-  }
-
-  /**
-   * The token's id and last use if it may be used now: not revoked, not expired, its user active, and its client still
-   * allowing personal access tokens. Checked on every use, so editing or deleting a client takes effect at once.
-   */
-  async usable(value: string): Promise<UsablePersonalAccessToken | null> {
-    return (await this.sql.one<UsablePersonalAccessToken>(
-      `select t.id, t.last_used_at as "lastUsedAt" from personal_access_tokens t
-       join users u on u.id = t.user_id and u.is_active
-       join auth_clients c on c.id = t.client_id and $2 = any(c.grants)
-       where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()`,
-      [this.hashOf(value), AuthClientGrant.PERSONAL_ACCESS],
-      { prepare: true },
-    )) ?? null;
-  }
-
-  /** Records a use, writing at most once a minute per token (and noting the write in `token`). */
-  async touch(token: UsablePersonalAccessToken, now = new Date()): Promise<void> {
-    if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
-    token.lastUsedAt = now;
-    await this.sql.run(
-      'update personal_access_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)',
-      [token.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
-    );
   }
 }

@@ -43,6 +43,15 @@ export class PermissionDenied extends DomainError {
   }
 }
 
+/** The token's scopes don't cover what was asked (RFC 6750 insufficient_scope); `requiredScope` names the one lacking. */
+export class ScopeMissing extends DomainError {
+  readonly code = 'FORBIDDEN';
+  constructor(readonly requiredScope: string, message = `Your token lacks the scope "${requiredScope}"`) {
+    super(message);
+    this.name = 'ScopeMissing';
+  }
+}
+
 export class NotFound extends DomainError {
   readonly code = 'NOT_FOUND';
   constructor(message: string) {

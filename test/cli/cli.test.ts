@@ -33,18 +33,18 @@ describe('while the service runs', () => {
     const user = await json(['user:create', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'carol-password\n');
     expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'carol' });
 
-    const client = await json(['client:create', '--name', 'Carol Desktop', '--grant', 'password']);
+    const client = await json(['client:create', '--name', 'Carol Desktop', '--grant', 'password', '--scope', 'auth_clients:read', '--scope', 'auth_clients:write']);
     expect(client).toEqual({
-      id: expect.any(String), name: 'Carol Desktop', grants: ['password'], redirectUris: [], secret: expect.stringMatching(/^acs_/),
+      id: expect.any(String), name: 'Carol Desktop', grants: ['password'], redirectUris: [], scopes: ['auth_clients:read', 'auth_clients:write'], secret: expect.stringMatching(/^acs_/),
     });
-    const tokens = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol-password' });
+    const tokens = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol-password' }, 'openid');
     expect(tokens.access_token).toEqual(expect.any(String));
   });
 
   it('grants a permission through a group, effective on the next request', async () => {
     await json(['user:create', '--username', 'dave', '--email', 'dave@example.com', '--password', 'dave-password']);
-    const client = await json(['client:create', '--name', 'Dave Desktop', '--grant', 'password']);
-    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'dave', password: 'dave-password' });
+    const client = await json(['client:create', '--name', 'Dave Desktop', '--grant', 'password', '--scope', 'auth_clients:read']);
+    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'dave', password: 'dave-password' }, 'openid auth_clients:read');
     expect((await graphql(service!.url, LIST_AUTH_CLIENTS, {}, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     expect(await json(['group:create', '--name', 'Integrators'])).toEqual({ id: expect.any(String), name: 'Integrators' });
@@ -76,7 +76,7 @@ describe('while the service runs', () => {
   it('creates a Super Admin with --super-admin', async () => {
     await json(['user:create', '--username', 'erin', '--email', 'erin@example.com', '--password', 'erin-password', '--super-admin']);
     const client = await json(['client:create', '--name', 'Erin Desktop', '--grant', 'password']);
-    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'erin', password: 'erin-password' });
+    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'erin', password: 'erin-password' }, 'openid');
     const viewer = await graphql<{ viewer: { isSuperAdmin: boolean } }>(service!.url, '{ viewer { isSuperAdmin } }', {}, token);
     expect(viewer.data?.viewer.isSuperAdmin).toBe(true);
   });
@@ -110,6 +110,7 @@ describe('while the service runs', () => {
     ['a duplicate username', ['user:create', '--username', 'CAROL', '--email', 'other@example.com', '--password', 'long-enough'], 'A user named "CAROL" already exists'],
     ['a short password', ['user:create', '--username', 'frank', '--email', 'frank@example.com', '--password', 'short'], 'A password must be 8 to 1024 characters'],
     ['an unknown permission', ['permission:grant', '--username', 'carol', '--permission', 'fly'], 'There is no permission named "fly"'],
+    ['an unknown scope', ['client:create', '--name', 'Scoped', '--grant', 'password', '--scope', 'admin'], 'Unknown scope "admin"; choose from auth_clients:read, auth_clients:write, personal_access_tokens, users:read, users:write, groups:read, groups:write, audit_log:read'],
     ['an unknown group', ['group:add-user', '--group', 'nope', '--username', 'carol'], 'There is no group named "nope"'],
   ])('refuses %s with exit code 1 and one JSON error', async (_case, args, error) => {
     const result = await cli([...args, '--json']);
@@ -131,7 +132,7 @@ describe('while the service is stopped', () => {
 
     service = await startApp(storage, { PORT: String(port) });
     for (const client of [first, second]) {
-      const tokens = await passwordGrant(service, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol-password' });
+      const tokens = await passwordGrant(service, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol-password' }, 'openid');
       expect(tokens.access_token).toEqual(expect.any(String));
     }
     expect(await oauthError(passwordGrant(service, { id: first.id as string, secret: second.secret as string }, { username: 'carol', password: 'carol-password' })))

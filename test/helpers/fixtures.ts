@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import type { PermissionName } from '../../src/access-control/permissions.js';
+import { API_SCOPE_NAMES } from '../../src/access-control/scopes.js';
 import type { User } from '../../src/users/user.entity.js';
 import type { TestApp } from './app.js';
 
@@ -50,9 +51,10 @@ export async function createClient(
   t: TestApp,
   grants: AuthClientGrant[] = [AuthClientGrant.PASSWORD],
   redirectUris: string[] = [],
+  scopes: readonly string[] = API_SCOPE_NAMES,
 ): Promise<TestClient> {
   const { authClient, clientSecret } = await t.app.services.authClients.create({
-    name: `client-${unique()}`, grants, redirectUris,
+    name: `client-${unique()}`, grants, redirectUris, scopes,
   });
   return { id: authClient.id, secret: clientSecret };
 }

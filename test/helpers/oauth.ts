@@ -1,5 +1,6 @@
 // OAuth from the client's side, through openid-client: discovery, then the grants a test needs.
 import * as oidc from 'openid-client';
+import { API_SCOPE_NAMES } from '../../src/access-control/scopes.js';
 import type { TestApp } from './app.js';
 import type { TestClient, TestUser } from './fixtures.js';
 
@@ -16,7 +17,8 @@ export async function passwordGrant(
   t: TestApp,
   client: TestClient,
   user: Pick<TestUser, 'username' | 'password'>,
-  scope = 'openid',
+  // Everything the fixtures' clients may ask for: what a first-party app of the tests would.
+  scope = `openid profile email ${API_SCOPE_NAMES.join(' ')}`,
 ): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
   const config = await clientConfig(t, client);
   return oidc.genericGrantRequest(config, 'password', { username: user.username, password: user.password, scope });

@@ -5,6 +5,7 @@ import { Migration20261126171104_consents } from './Migration20261126171104_cons
 import { Migration20261126172053_key_rotation } from './Migration20261126172053_key_rotation.js';
 import { Migration20261126173452_personal_access_tokens } from './Migration20261126173452_personal_access_tokens.js';
 import { Migration20261127060000_hot_paths } from './Migration20261127060000_hot_paths.js';
+import { Migration20261127120000_api_scopes } from './Migration20261127120000_api_scopes.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126172053_key_rotation', class: Migration20261126172053_key_rotation },
   { name: 'Migration20261126173452_personal_access_tokens', class: Migration20261126173452_personal_access_tokens },
   { name: 'Migration20261127060000_hot_paths', class: Migration20261127060000_hot_paths },
+  { name: 'Migration20261127120000_api_scopes', class: Migration20261127120000_api_scopes },
 ];

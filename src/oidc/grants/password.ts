@@ -4,9 +4,10 @@
 import { errors, type Provider, type TokenEndpointGrantContext } from 'oidc-provider';
 import type { UserService } from '../../users/user.service.js';
 import { randomToken } from '../../shared/secrets.js';
+import { isKnownScope, parseScope } from '../../access-control/scopes.js';
 import { accountFor } from '../account.js';
 import {
-  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, validateDpop,
+  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, setIdTokenScope, validateDpop,
 } from '../provider-internals.js';
 
 export const PASSWORD_GRANT = 'password';
@@ -14,7 +15,7 @@ const parameters = ['username', 'password', 'scope'] as const;
 
 type PasswordParams = { username?: string; password?: string };
 
-export function registerPasswordGrant(provider: Provider, users: UserService, supportedScopes: ReadonlySet<string>): void {
+export function registerPasswordGrant(provider: Provider, users: UserService): void {
   provider.registerGrantType<PasswordParams>(PASSWORD_GRANT, async (ctx: TokenEndpointGrantContext<PasswordParams>) => {
     const { client, params } = ctx.oidc;
     if (!params.username) throw new errors.InvalidRequest('missing required parameter \'username\'');
@@ -24,9 +25,13 @@ export function registerPasswordGrant(provider: Provider, users: UserService, su
     const dPoP = await validateDpop(provider, ctx);
     checkDpopRequired(provider, ctx, dPoP);
 
-    const scopes = [...new Set((params.scope ?? '').split(' ').filter(Boolean))];
-    const unsupported = scopes.filter((scope) => !supportedScopes.has(scope));
+    const scopes = [...parseScope(params.scope)];
+    const unsupported = scopes.filter((scope) => !isKnownScope(scope));
     if (unsupported.length > 0) throw new errors.InvalidScope('requested scope is not supported', unsupported.join(' '));
+    // Each client may ask only for the scopes it is allowed (its metadata's scope), as at /oidc/auth.
+    const allowed = parseScope(client.scope);
+    const notAllowed = scopes.filter((scope) => !allowed.has(scope));
+    if (notAllowed.length > 0) throw new errors.InvalidScope('requested scope is not allowed', notAllowed.join(' '));
 
     const user = await users.authenticate(params.username, params.password);
     // One answer for an unknown user, a wrong password and a deactivated user alike.
@@ -68,7 +73,7 @@ export function registerPasswordGrant(provider: Provider, users: UserService, su
     if (scopes.includes('openid')) {
       const claims = await account.claims('id_token', scope ?? '', {}, []);
       const idToken = new provider.IdToken({ ...claims, auth_time: authTime }, { ctx });
-      (idToken as unknown as { scope: string }).scope = scope ?? 'openid';
+      setIdTokenScope(idToken, scope ?? 'openid');
       idTokenValue = await idToken.issue({ use: 'idtoken' });
     }
 

@@ -1,17 +1,11 @@
 // Server-rendered pages for signing in, consenting, signing out and errors. Plain HTML forms: no script at all, so
 // they work without JavaScript and under a Content-Security-Policy that allows none.
+import { describeScope } from '../../access-control/scopes.js';
 
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** What a person reads for each scope on the consent page. */
-export const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Confirm who you are',
-  profile: 'See your username',
-  email: 'See your email address',
-  offline_access: 'Keep access while you are not using it (refresh tokens)',
-};
 
 export const STYLESHEET_PATH = '/assets/pages.css';
 
@@ -85,7 +79,7 @@ export interface ConsentPage {
 export function consentPage({
   action, csrf, clientName, username, scopes,
 }: ConsentPage): string {
-  const items = scopes.map((scope) => `<li>${escapeHtml(SCOPE_DESCRIPTIONS[scope] ?? scope)} <small>(${escapeHtml(scope)})</small></li>`).join('\n');
+  const items = scopes.map((scope) => `<li>${escapeHtml(describeScope(scope))} <small>(${escapeHtml(scope)})</small></li>`).join('\n');
   return layout(`Allow ${clientName}?`, `<h1>Allow <strong>${escapeHtml(clientName)}</strong> to use your account?</h1>
 <p>Signed in as <strong>${escapeHtml(username)}</strong>. ${escapeHtml(clientName)} asks to:</p>
 <ul>

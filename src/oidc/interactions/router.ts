@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
 import type { UserService } from '../../users/user.service.js';
 import type { ProviderRef } from '../provider.js';
+import { isKnownScope } from '../../access-control/scopes.js';
 import { OidcConsent } from '../consent.entity.js';
 import { formTargets, pageHeaders } from './headers.js';
 import {
@@ -26,6 +27,24 @@ function send(res: Response, status: number, html: string, targets?: string[]): 
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+interface ConsentPrompt {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+}
+
+/**
+ * The scopes the consent page lists, and exactly those that allowing it adds to the grant: so a remembered consent
+ * covers only what the person saw, and a later request for more asks again. When nothing is missing (prompt=consent),
+ * the page lists the known scopes requested, already allowed.
+ */
+function scopesAsked(details: Details): string[] {
+  const { missingOIDCScope } = details.prompt.details as ConsentPrompt;
+  if (missingOIDCScope?.length) return missingOIDCScope;
+  const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
+  return requested.filter(isKnownScope);
+}
 
 export function createInteractionRouter({
   providers, orm, secrets, users, logger,
@@ -94,9 +113,8 @@ export function createInteractionRouter({
         send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
         return;
       }
-      const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ').filter(Boolean) : [];
       send(res, 200, consentPage({
-        action: `${base(details.uid)}/consent`, csrf: csrfFor(details.uid), clientName: name, username: user.username, scopes: requested,
+        action: `${base(details.uid)}/consent`, csrf: csrfFor(details.uid), clientName: name, username: user.username, scopes: scopesAsked(details),
       }), targetsOf(details));
       return;
     }
@@ -134,9 +152,7 @@ export function createInteractionRouter({
     }
     const { accountId } = details.session;
     const clientId = details.params.client_id as string;
-    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as {
-      missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>;
-    };
+    const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details as ConsentPrompt;
     const grant = (details.grantId ? await providers.current.Grant.find(details.grantId) : undefined)
       ?? new providers.current.Grant({ accountId, clientId });
     if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));

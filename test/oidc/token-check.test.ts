@@ -1,5 +1,6 @@
-// /graphql remembers what a bearer token resolved to; every change it rests on still applies to the very next request,
-// whoever makes it (this instance, another one, or plain SQL). Each case first uses the token, so it is remembered.
+// The one token check (src/oidc/token-check.ts). /graphql, introspection, userinfo and refresh give the same answer
+// about a token; and what the check remembers of a token never outlives a change it rests on, whoever makes it (this
+// instance, another one, or plain SQL). Each /graphql case first uses the token, so it is remembered.
 import { PERMISSIONS } from '../../src/access-control/permissions.js';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import {
@@ -93,4 +94,59 @@ it('refuses a token revoked at the revocation endpoint, or whose client was dele
   } finally {
     await other.stop();
   }
+});
+
+describe('every endpoint agrees about a token', () => {
+  /** What /graphql, introspection, userinfo and a refresh say of a token and its refresh token. */
+  async function answers(tokens: { access_token: string; refresh_token?: string }) {
+    const config = await clientConfig(t.current, client);
+    const introspected = await oidc.tokenIntrospection(config, tokens.access_token);
+    const userinfo = await fetch(`${t.current.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const refresh = await oidc.refreshTokenGrant(config, tokens.refresh_token!).then(() => 'OK', (error: unknown) => (error as { error?: string }).error ?? String(error));
+    return {
+      graphql: await outcome(tokens.access_token), introspection: introspected.active, userinfo: userinfo.status, refresh,
+    };
+  }
+  const REFUSED = {
+    graphql: 'UNAUTHENTICATED', introspection: false, userinfo: 401, refresh: 'invalid_grant',
+  };
+  const signInOffline = async () => {
+    const user = await createUser(t.current, { permissions: [PERMISSIONS.viewAuthClients] });
+    return { user, tokens: await passwordGrant(t.current, client, user, 'openid offline_access auth_clients:read') };
+  };
+
+  it('refuses everywhere the tokens of a user deactivated meanwhile', async () => {
+    const { user, tokens } = await signInOffline();
+    expect(await outcome(tokens.access_token)).toBe('OK');
+    await sql('update users set is_active = false where id = ?', [user.user.id]);
+    expect(await answers(tokens)).toEqual(REFUSED);
+  });
+
+  it('refuses everywhere the tokens of a grant revoked behind their back (its row deleted, the tokens left)', async () => {
+    const { tokens } = await signInOffline();
+    expect(await outcome(tokens.access_token)).toBe('OK');
+    const { grantId } = (await t.current.app.provider.AccessToken.find(tokens.access_token))!;
+    await sql("delete from oidc_payloads where model = 'Grant' and id in (select grant_key from oidc_payloads where grant_id = ?)", [grantId]);
+    expect(await answers(tokens)).toEqual(REFUSED);
+  });
+
+  it('answers a working token alike everywhere', async () => {
+    const { tokens } = await signInOffline();
+    expect(await answers(tokens)).toEqual({
+      graphql: 'OK', introspection: true, userinfo: 200, refresh: 'OK',
+    });
+  });
+
+  it('makes a personal access token inactive at introspection once its client is deleted, as at /graphql', async () => {
+    const patClient = await createClient(t.current, [AuthClientGrant.PERSONAL_ACCESS]);
+    const user = await createUser(t.current, { permissions: [PERMISSIONS.viewAuthClients] });
+    const { personalAccessTokens } = t.current.app.services;
+    const { token } = await personalAccessTokens.create(t.current.em(), user.user, { name: 'reader', authClientId: patClient.id, scopes: ['auth_clients:read'] }, null);
+    const config = await clientConfig(t.current, client);
+    expect((await oidc.tokenIntrospection(config, token)).active).toBe(true);
+    expect(await outcome(token)).toBe('OK');
+    await sql('delete from auth_clients where id = ?', [patClient.id]);
+    expect((await oidc.tokenIntrospection(config, token)).active).toBe(false);
+    expect(await outcome(token)).toBe('UNAUTHENTICATED');
+  });
 });

@@ -1,34 +1,29 @@
-// What /graphql has worked out from a bearer token (its user, their permissions), kept until anything it rests on
-// changes: the token row (revoked), the user (deactivated, deleted), the client (disabled, grants edited, deleted), the
-// personal access token record (revoked), or any grant of permissions or group membership. The change feed announces
-// each of these from every instance, so a change applies to the very next request, as if nothing were cached.
+// What the one token check (token-check.ts) found for an access token, kept until anything it rests on changes: the
+// token row (revoked, replaced), its grant (revoked), the user (deactivated, deleted), the client (disabled, edited,
+// deleted), the personal access token record (revoked), or any grant of permissions or group membership. The change
+// feed announces each of these from every instance, so a change applies to the very next request, as if nothing were
+// cached.
 import type { ChangeFeed } from '../db/change-feed.js';
-import type { Viewer } from './context.js';
+import type { TokenHolder } from './token-check.js';
 
-export interface KnownViewer {
-  viewer: Viewer;
-  clientId: string;
-  /**
-   * The JWK thumbprint a DPoP-bound token is bound to (cnf.jkt): the binding is checked on every request, answered from
-   * here or not. The proof itself is checked anew each time (graphql/dpop.ts), never kept.
-   */
-  jkt?: string;
+export interface KnownToken {
+  holder: TokenHolder;
+  /** The stored id of the token's grant, if it has one. */
+  grantKey?: string;
   /** When the token expires (ms since the epoch). */
   expiresAt: number;
-  /** For a personal access token: its record, whose last use is written at most once a minute. */
-  personal?: { id: string; lastUsedAt: Date | null };
 }
 
 const MAX_ENTRIES = 10_000;
 
-export class ViewerCache {
+export class TokenCache {
   /** By the token's stored id (its keyed hash), as the access_tokens channel names it. */
-  readonly #entries = new Map<string, KnownViewer>();
+  readonly #entries = new Map<string, KnownToken>();
   #generation = 0;
 
   constructor(private readonly feed: ChangeFeed) {
     // Each channel names a changed row; forget every entry resting on it (`*`: on any row of that table).
-    const forget = (restsOn: (entry: KnownViewer, id: string) => boolean) => (id: string) => {
+    const forget = (restsOn: (entry: KnownToken, id: string) => boolean) => (id: string) => {
       if (id.startsWith('+')) return; // a new row: nothing known rests on it
       this.#generation += 1;
       for (const [key, entry] of this.#entries) if (id === '*' || restsOn(entry, id)) this.#entries.delete(key);
@@ -42,9 +37,10 @@ export class ViewerCache {
         this.#entries.delete(id);
       }
     });
-    feed.on('users', forget((entry, id) => entry.viewer.user.id === id));
-    feed.on('auth_clients', forget((entry, id) => entry.clientId === id));
-    feed.on('personal_access_tokens', forget((entry, id) => entry.personal?.id === id));
+    feed.on('grants', forget((entry, id) => entry.grantKey === id));
+    feed.on('users', forget((entry, id) => entry.holder.user.id === id));
+    feed.on('auth_clients', forget((entry, id) => entry.holder.clientId === id));
+    feed.on('personal_access_tokens', forget((entry, id) => entry.holder.personal?.id === id));
     feed.on('permissions', forget(() => true));
     feed.onReset(() => this.clear());
   }
@@ -59,7 +55,7 @@ export class ViewerCache {
     return this.#generation;
   }
 
-  recall(key: string, now = Date.now()): KnownViewer | undefined {
+  recall(key: string, now = Date.now()): KnownToken | undefined {
     if (!this.feed.live) return undefined;
     const entry = this.#entries.get(key);
     if (entry && entry.expiresAt <= now) {
@@ -69,7 +65,7 @@ export class ViewerCache {
     return entry;
   }
 
-  remember(key: string, entry: KnownViewer, generation: number): void {
+  remember(key: string, entry: KnownToken, generation: number): void {
     if (generation !== this.#generation || !this.feed.live) return;
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, entry);

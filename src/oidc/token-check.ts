@@ -1,0 +1,126 @@
+// The one answer to "may this token still be used?", given alike at /graphql, introspection, userinfo and refresh: the
+// token is unexpired and unconsumed, its client still exists, its user is active, its grant still exists and is
+// theirs, the browser session it is bound to (if any) still exists, and a personal access token's record is usable.
+import type Provider from 'oidc-provider';
+import type { ChangeFeed } from '../db/change-feed.js';
+import { parseScope } from '../access-control/scopes.js';
+import type { Secrets } from '../shared/secrets.js';
+import type { UserService, ViewerRecord } from '../users/user.service.js';
+import { storedIdOf } from './adapter.js';
+import { TokenCache } from './token-cache.js';
+import { PERSONAL_ACCESS_GTY } from './token-store.js';
+
+/** A personal access token's record, as far as the check needs it. */
+export interface UsablePersonalAccessToken {
+  id: string;
+  lastUsedAt: Date | null;
+}
+
+/** Whether a personal access token may be used now, and recording its use (personal-access-tokens/). */
+export interface PersonalAccessTokenUse {
+  usable(value: string): Promise<UsablePersonalAccessToken | null>;
+  touch(token: UsablePersonalAccessToken): Promise<void>;
+}
+
+/** Who a good token speaks for, and what it may be used for. */
+export interface TokenHolder {
+  user: ViewerRecord;
+  clientId: string;
+  /** The scopes the token was granted. */
+  scopes: ReadonlySet<string>;
+  /** The resource server the token is for, if it was issued for one (RFC 8707); undefined for this service's own. */
+  audience?: string | string[];
+  /** The JWK thumbprint a sender-constrained (DPoP) token is bound to (RFC 9449 §6). */
+  jkt?: string;
+  personal?: UsablePersonalAccessToken;
+}
+
+type CheckedToken = InstanceType<Provider['AccessToken']> | InstanceType<Provider['RefreshToken']>;
+type Grant = InstanceType<Provider['Grant']>;
+
+export class TokenCheck {
+  readonly #known: TokenCache;
+
+  constructor(
+    private readonly users: UserService,
+    private readonly personalAccessTokens: PersonalAccessTokenUse,
+    private readonly secrets: Secrets,
+    changes: ChangeFeed,
+  ) {
+    this.#known = new TokenCache(changes);
+  }
+
+  /**
+   * The holder of the access token with this value, or null when it may not be used. A token checked before is
+   * answered from memory until anything it rests on changes (token-cache.ts); a personal access token's use is
+   * recorded either way.
+   */
+  async accessToken(provider: Provider, value: string): Promise<TokenHolder | null> {
+    const key = storedIdOf(this.secrets, value);
+    const known = this.#known.recall(key);
+    if (known) {
+      if (known.holder.personal) await this.personalAccessTokens.touch(known.holder.personal);
+      return known.holder;
+    }
+    const generation = this.#known.generation;
+    const token = await provider.AccessToken.find(value).catch(() => undefined);
+    if (!token) return null;
+    return this.#check(provider, token, key, generation);
+  }
+
+  /**
+   * The holder of a token oidc-provider has just loaded (introspection, userinfo, refresh), or null. `grant` is the
+   * token's grant when the caller has already read it.
+   */
+  async check(provider: Provider, token: CheckedToken, grant?: Grant): Promise<TokenHolder | null> {
+    if (token.kind === 'AccessToken') {
+      const key = storedIdOf(this.secrets, token.jti);
+      const known = this.#known.recall(key);
+      if (known) return known.holder;
+      return this.#check(provider, token, key, this.#known.generation, grant);
+    }
+    return this.#check(provider, token, undefined, 0, grant);
+  }
+
+  async #check(provider: Provider, token: CheckedToken, key: string | undefined, generation: number, knownGrant?: Grant): Promise<TokenHolder | null> {
+    // Not isValid: a consumed refresh token must reach oidc-provider's reuse detection, which revokes its grant.
+    if (token.isExpired || !token.accountId || !token.clientId) return null;
+    const personalToken = token.kind === 'AccessToken' && token.gty === PERSONAL_ACCESS_GTY;
+    const [client, user, grant, session, personal] = await Promise.all([
+      provider.Client.find(token.clientId).catch(() => undefined),
+      this.users.findActiveViewer(token.accountId),
+      token.grantId ? knownGrant ?? provider.Grant.find(token.grantId).catch(() => undefined) : undefined,
+      // A token from a browser sign-in without offline_access lives only as long as that session.
+      token.expiresWithSession && token.sessionUid ? provider.Session.findByUid(token.sessionUid).catch(() => undefined) : undefined,
+      personalToken ? this.personalAccessTokens.usable(token.jti) : undefined,
+    ]);
+    if (!client || !user) return null;
+    // Every token but a personal access token comes from a grant; a revoked grant takes its tokens with it.
+    if (token.grantId) {
+      if (!grant || grant.isExpired || grant.clientId !== token.clientId || grant.accountId !== token.accountId) return null;
+    } else if (!personalToken) {
+      return null;
+    }
+    if (token.expiresWithSession && (!session || session.accountId !== token.accountId || session.grantIdFor(token.clientId) !== token.grantId)) {
+      return null;
+    }
+    if (personalToken && !personal) return null;
+    if (personal) await this.personalAccessTokens.touch(personal);
+
+    const holder: TokenHolder = {
+      user,
+      clientId: token.clientId,
+      scopes: parseScope(token.scope),
+      audience: (token as { aud?: string | string[] }).aud,
+      jkt: (token as { jkt?: string }).jkt,
+      personal: personal ?? undefined,
+    };
+    // A token bound to a browser session rests on that session too, which is not announced: never kept.
+    if (key && !token.expiresWithSession && token.exp !== undefined) {
+      this.#known.remember(key, {
+        holder, grantKey: token.grantId ? storedIdOf(this.secrets, token.grantId) : undefined, expiresAt: token.exp * 1000,
+      }, generation);
+    }
+    return holder;
+  }
+}
