@@ -132,7 +132,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     app.use('/oidc', providers.callback);
     app.use('/graphql', express.json({ limit: '100kb' }), expressMiddleware(apollo, {
       context: createContextFactory({
-        orm, providers, accessControl: services.accessControl, tokenCheck,
+        orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,
       }),
     }));
     app.get('/healthz', async (_req, res) => {

@@ -6,6 +6,7 @@ import type { AccessControlService } from '../access-control/access-control.serv
 import type { UserRecord } from '../users/user.service.js';
 import type { ProviderRef } from '../oidc/provider.js';
 import type { TokenCheck } from '../oidc/token-check.js';
+import { checkSenderConstraint, credentialsRefused, type AuthScheme } from './dpop.js';
 
 export interface Viewer {
   user: UserRecord;
@@ -26,11 +27,14 @@ export interface ContextDeps {
   providers: ProviderRef;
   accessControl: AccessControlService;
   tokenCheck: TokenCheck;
+  /** PUBLIC_URL + /graphql: what a DPoP proof's htu must name. */
+  graphqlUrl: string;
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-function invalidToken(message: string): GraphQLError {
+function invalidToken(message: string, scheme: AuthScheme = 'Bearer'): GraphQLError {
+  if (scheme === 'DPoP') return credentialsRefused(scheme, 'invalid_token', message);
   return new GraphQLError(message, {
     extensions: {
       code: 'UNAUTHENTICATED',
@@ -40,22 +44,27 @@ function invalidToken(message: string): GraphQLError {
 }
 
 export function createContextFactory({
-  orm, providers, accessControl, tokenCheck,
+  orm, providers, accessControl, tokenCheck, graphqlUrl,
 }: ContextDeps) {
   // The same check as introspection, userinfo and refresh (oidc/token-check.ts), remembered until what it rests on
   // changes. A token bound to another resource server (aud) is not for this API.
-  async function viewerFor(header: string): Promise<Viewer> {
-    const value = BEARER.exec(header)?.[1];
-    if (!value) throw invalidToken('The Authorization header must be "Bearer <access token>"');
+  async function viewerFor(req: IncomingMessage, header: string): Promise<Viewer> {
+    const [, schemeName, value] = AUTHORIZATION.exec(header) ?? [];
+    if (!schemeName || !value) throw invalidToken('The Authorization header must be "Bearer <access token>" or "DPoP <access token>"');
+    const scheme: AuthScheme = schemeName.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const holder = await tokenCheck.accessToken(providers.current, value);
-    if (!holder || holder.audience !== undefined) throw invalidToken('The access token is invalid, expired or revoked');
+    if (!holder || holder.audience !== undefined) throw invalidToken('The access token is invalid, expired or revoked', scheme);
+    // A DPoP-bound token (holder.jkt, remembered with the holder) needs a proof by its key, checked anew every time.
+    await checkSenderConstraint(providers.current, {
+      scheme, proof: req.headers.dpop, token: value, jkt: holder.jkt, method: req.method ?? '', url: graphqlUrl,
+    });
     const { grantedPermissions: _granted, ...user } = holder.user;
     return { user, permissions: accessControl.effectivePermissions(holder.user), scopes: holder.scopes };
   }
 
   return async ({ req }: { req: IncomingMessage }): Promise<Context> => {
     const header = req.headers.authorization;
-    const viewer = header === undefined ? null : await viewerFor(header);
+    const viewer = header === undefined ? null : await viewerFor(req, header);
     let em: EntityManager | undefined;
     // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none.
     return {
