@@ -7,7 +7,7 @@
 // binary for the service and the baselines; default the one running this), BENCH_LOADGEN=wrk|autocannon.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -79,13 +79,18 @@ const graphql = (service, query, variables, token) => graphqlRequest(service.url
 const CREATE = 'mutation Create($input: CreateAuthClientInput!) { createAuthClient(input: $input) { authClient { id name } clientSecret } }';
 const LIST = 'query List($search: String) { authClients(first: 20, search: $search) { edges { node { id name grants redirectUris createdAt } } totalCount } }';
 
+// Since API scopes (issue 8) a client must be allowed them and a token must hold them; older checkouts know neither.
+const API_SCOPES = existsSync(join(root, 'src/access-control/scopes.ts'));
+const CLIENT_SCOPES = API_SCOPES ? ['--scope', 'auth_clients:read', '--scope', 'auth_clients:write'] : [];
+const TOKEN_SCOPE = API_SCOPES ? 'openid auth_clients:read auth_clients:write' : 'openid';
+
 function passwordGrantRequest(service, client) {
   return {
     url: `${service.url}/oidc/token`,
     method: 'POST',
     headers: { authorization: basicAuth(client.id, client.secret), 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
-      grant_type: 'password', username: ADMIN.username, password: ADMIN.password, scope: 'openid',
+      grant_type: 'password', username: ADMIN.username, password: ADMIN.password, scope: TOKEN_SCOPE,
     }).toString(),
   };
 }
@@ -96,7 +101,7 @@ function passwordGrantRequest(service, client) {
  */
 async function serviceWithAdmin(env) {
   const service = await startService(env, { logLevel: 'error' });
-  const created = await runCli(['client:create', '--name', 'Bench password client', '--grant', 'password'], env);
+  const created = await runCli(['client:create', '--name', 'Bench password client', '--grant', 'password', ...CLIENT_SCOPES], env);
   const client = { id: created.id, secret: created.secret };
   const answer = await send(passwordGrantRequest(service, client));
   if (answer.status !== 200 || typeof answer.json?.access_token !== 'string') throw new Error(`password grant failed: ${answer.status} ${answer.text}`);

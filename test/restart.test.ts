@@ -80,7 +80,7 @@ it('does not create a second admin or change any user on a restart', async () =>
       b.url, CREATE_AUTH_CLIENT, { input: { name: 'Made on B', grants: ['PASSWORD'] } }, tokens.access_token,
     );
     expect(created.errors).toBeUndefined();
-    const onA = await passwordGrant(a, { id: created.data!.createAuthClient.authClient.id, secret: created.data!.createAuthClient.clientSecret }, user);
+    const onA = await passwordGrant(a, { id: created.data!.createAuthClient.authClient.id, secret: created.data!.createAuthClient.clientSecret }, user, 'openid');
     // An ID token signed by A verifies against B's keys.
     await jose.jwtVerify(tokens.id_token!, jose.createRemoteJWKSet(new URL(`${b.issuer}/jwks`)));
 

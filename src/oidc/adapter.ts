@@ -41,6 +41,33 @@ const REPLAY_DETECTION = 'ReplayDetection';
  */
 const TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'ClientCredentials'];
 
+/**
+ * What a client trades for tokens, good for one use, and what the client is told when it comes back a second time.
+ * oidc-provider reads one of these, sees it unused, and only then consumes it: two requests at once both get that far.
+ */
+const SINGLE_USE: Record<string, string> = {
+  AuthorizationCode: 'authorization code already consumed',
+  RefreshToken: 'refresh token already used',
+};
+
+/**
+ * Statements that delete a grant's rows take this transaction lock (with a hash of the grant id) before they lock any
+ * row, so two never delete one grant's rows at once: unserialised, concurrent reuses of one token deadlocked now and
+ * then (each statement locks rows in the order its own plan and snapshot meet them), a 500 after a one-second wait.
+ */
+const GRANT_LOCK = 0x6f696463;
+const revokingGrant = (grantIdSql: string) => `pg_advisory_xact_lock(${GRANT_LOCK}, hashtext(${grantIdSql}))`;
+
+/**
+ * A second use of a single-use row revokes its grant (RFC 9700 §4.14.2, as Hydra does): every row issued under it
+ * (grant_id is indexed and set on each of them) and the Grant itself, so even tokens that the first use writes after
+ * this statement find no grant, and introspection, userinfo and refresh refuse them.
+ */
+const REVOKE_REUSED = `with reused as materialized (
+    select grant_id, grant_key, ${revokingGrant('grant_id')} from oidc_payloads where model = $1 and id = $2 and grant_id is not null
+  )
+  delete from oidc_payloads p using reused where p.grant_id = reused.grant_id or (p.model = '${GRANT}' and p.id = reused.grant_key)`;
+
 export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSource) {
   const hashId = (value: string) => storedIdOf(secrets, value);
   const tokenLookups = new Map<string, Promise<TokenRow[]>>();
@@ -161,8 +188,15 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
       return this.open(await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and user_code = $2 limit 1`, [this.model, hashId(userCode)]));
     }
 
+    // One conditional write: zero rows changed means another request used it first (read-then-write would be a race).
     async consume(id: string): Promise<void> {
-      await sql.run('update oidc_payloads set consumed_at = now() where model = $1 and id = $2', [this.model, hashId(id)], { prepare: true });
+      const key = hashId(id);
+      const consumed = await sql.run('update oidc_payloads set consumed_at = now() where model = $1 and id = $2 and consumed_at is null', [this.model, key], { prepare: true });
+      const reused = SINGLE_USE[this.model];
+      if (consumed.rowCount === 1 || !reused) return;
+      await sql.run(REVOKE_REUSED, [this.model, key], { prepare: true });
+      // oidc-provider passes this on as the token endpoint's answer: 400 invalid_grant (RFC 6749 §5.2).
+      throw new errors.InvalidGrant(reused);
     }
 
     async destroy(id: string): Promise<void> {
@@ -170,7 +204,7 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await sql.run('delete from oidc_payloads where grant_id = $1', [grantId]);
+      await sql.run(`with serialized as materialized (select ${revokingGrant('$1::text')}) delete from oidc_payloads using serialized where grant_id = $1`, [grantId]);
     }
   };
 }

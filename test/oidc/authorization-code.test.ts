@@ -2,10 +2,13 @@
 // consent pages, code exchange, userinfo, refresh, introspection, revocation, logout, and every error on the way.
 import * as jose from 'jose';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
+import { resolveAppKey } from '../../src/db/orm.js';
+import { storedIdOf } from '../../src/oidc/adapter.js';
+import { Secrets } from '../../src/shared/secrets.js';
 import { useTestApp } from '../helpers/app.js';
 import { FormBrowser, type Page } from '../helpers/browser.js';
 import {
-  createClient, createUser, setActive, type TestClient, type TestUser,
+  changeInSql, createClient, createUser, setActive, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
 import { graphql } from '../helpers/graphql.js';
 import { clientConfig, oauthError, oidc } from '../helpers/oauth.js';
@@ -15,12 +18,21 @@ const t = useTestApp();
 let client: TestClient;
 let config: oidc.Configuration;
 let user: TestUser;
+/** The key oidc-provider's rows are stored under, to change them in SQL behind the service's back. */
+let storedId: (value: string) => string;
 
 beforeAll(async () => {
   client = await createClient(t.current, [AuthClientGrant.AUTHORIZATION_CODE], [REDIRECT]);
   config = await clientConfig(t.current, client);
   user = await createUser(t.current);
+  const secrets = new Secrets(await resolveAppKey(t.current.config));
+  storedId = (value) => storedIdOf(secrets, value);
 });
+
+const countRows = async (model: string, column: 'id' | 'uid', key: string) => (
+  await t.current.em().execute<Array<{ rows: number }>>(`select count(*)::int as rows from oidc_payloads where model = ? and ${column} = ?`, [model, key])
+)[0]!.rows;
+const userinfoStatus = async (accessToken: string) => (await fetch(`${t.current.issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
 
 interface Flow { verifier: string; state: string; nonce: string; page: Page }
 
@@ -132,6 +144,33 @@ describe('the whole flow', () => {
     expect({ error: params.get('error'), state: params.get('state') }).toEqual({ error: 'access_denied', state: flow.state });
   });
 
+  it('sends the user back with access_denied when they cancel signing in', async () => {
+    const browser = new FormBrowser([REDIRECT]);
+    const flow = await authorize(browser);
+    const redirected = await browser.submit(flow.page, /\/abort$/);
+    expect(redirected.url.startsWith(`${REDIRECT}?`)).toBe(true);
+    const params = new URL(redirected.url).searchParams;
+    expect({ error: params.get('error'), state: params.get('state'), code: params.get('code') }).toEqual({ error: 'access_denied', state: flow.state, code: null });
+  });
+
+  it('refuses a token bound to the browser session (no offline_access) once that session is gone, though its grant remains', async () => {
+    const { tokens } = await fullFlow();
+    const stored = (await t.current.app.provider.AccessToken.find(tokens.access_token))!;
+    expect({ expiresWithSession: stored.expiresWithSession, refreshToken: tokens.refresh_token }).toEqual({ expiresWithSession: true, refreshToken: undefined });
+    expect(await userinfoStatus(tokens.access_token)).toBe(200);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({ active: true });
+    expect((await graphql(t.current.url, '{ viewer { id } }', {}, tokens.access_token)).status).toBe(200);
+
+    // The session row goes (as when it expires or is cleaned up), behind the service's back; the grant stays.
+    expect(await countRows('Session', 'uid', storedId(stored.sessionUid!))).toBe(1);
+    await changeInSql(t.current, "delete from oidc_payloads where model = 'Session' and uid = ?", [storedId(stored.sessionUid!)]);
+    expect(await countRows('Grant', 'id', storedId(stored.grantId))).toBe(1);
+
+    expect(await userinfoStatus(tokens.access_token)).toBe(401);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    expect((await graphql(t.current.url, '{ viewer { id } }', {}, tokens.access_token)).status).toBe(401);
+  });
+
   it('ends the session with RP-initiated logout', async () => {
     const { browser, tokens } = await fullFlow();
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: REDIRECT, state: 'bye' });
@@ -145,6 +184,25 @@ describe('the whole flow', () => {
     expect((await graphql(t.current.url, '{ viewer { id } }', {}, tokens.access_token)).status).toBe(401);
     const next = await authorize(browser);
     expect(next.page.html).toContain('Username or email');
+  });
+});
+
+// oidc-provider keeps offline_access only with prompt=consent. Its lib/actions/authorization/scopes.js drops it when
+// `PARAM_LIST.has('prompt') && !prompts.has('consent')`, and PARAM_LIST holds the parameters it knows (prompt always),
+// not the ones the request sent: so no prompt at all drops it too.
+describe('offline_access and prompt', () => {
+  it.each([
+    ['prompt=consent keeps offline_access: a refresh token is issued', { prompt: 'consent' }, true],
+    ['no prompt at all drops offline_access: no refresh token, and the tokens live only as long as the session', {}, false],
+    ['prompt=login drops offline_access: no refresh token, and the tokens live only as long as the session', { prompt: 'login' }, false],
+  ])('%s', async (_behaviour, prompt: Record<string, string>, kept) => {
+    const { tokens } = await fullFlow({ scope: 'openid offline_access', ...prompt });
+    const stored = (await t.current.app.provider.AccessToken.find(tokens.access_token))!;
+    expect({
+      refreshToken: typeof tokens.refresh_token, scope: tokens.scope, expiresWithSession: stored.expiresWithSession,
+    }).toEqual(kept
+      ? { refreshToken: 'string', scope: 'openid offline_access', expiresWithSession: undefined }
+      : { refreshToken: 'undefined', scope: 'openid', expiresWithSession: true });
   });
 });
 
@@ -233,5 +291,28 @@ describe('errors', () => {
       expect(page.status).toBe(403);
       expect(page.html).toContain('Request refused');
     }
+  });
+
+  it('shows "This sign-in has expired" (400, no stack) for an unknown, an expired or another browser\'s sign-in page', async () => {
+    const expectExpiredPage = (page: Page) => {
+      expect({ status: page.status, title: /<h1>([^<]*)<\/h1>/.exec(page.html)?.[1] }).toEqual({ status: 400, title: 'This sign-in has expired' });
+      expect(page.html).not.toMatch(/\n\s+at |node_modules|Error/);
+      expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    };
+    const browser = new FormBrowser([REDIRECT]);
+    expectExpiredPage(await browser.open(`${t.current.url}/oidc/interaction/no-such-sign-in`));
+
+    // This browser's own interaction cookie, good on its own page, sent to another browser's sign-in page.
+    const mine = await authorize(browser);
+    const theirs = await authorize(new FormBrowser([REDIRECT]));
+    const cookie = await browser.jar.getCookieString(mine.page.url);
+    expect((await fetch(mine.page.url, { headers: { cookie } })).status).toBe(200);
+    const response = await fetch(theirs.page.url, { headers: { cookie } });
+    expectExpiredPage({ url: theirs.page.url, status: response.status, headers: response.headers, html: await response.text() });
+
+    // The interaction row expired (a sign-in left open longer than an hour).
+    const uid = new URL(mine.page.url).pathname.split('/').pop()!;
+    await changeInSql(t.current, "update oidc_payloads set expires_at = now() - interval '1 second' where model = 'Interaction' and id = ?", [storedId(uid)]);
+    expectExpiredPage(await browser.open(mine.page.url));
   });
 });
