@@ -6,7 +6,7 @@ import type { AccessControlService } from '../access-control/access-control.serv
 import type { UserRecord } from '../users/user.service.js';
 import type { ProviderRef } from '../oidc/provider.js';
 import type { TokenCheck } from '../oidc/token-check.js';
-import { checkSenderConstraint, credentialsRefused, type AuthScheme } from './dpop.js';
+import { checkSenderConstraint, dpopRefusal, type AuthScheme } from './dpop.js';
 
 export interface Viewer {
   user: UserRecord;
@@ -34,7 +34,7 @@ export interface ContextDeps {
 const AUTHORIZATION = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 function invalidToken(message: string, scheme: AuthScheme = 'Bearer'): GraphQLError {
-  if (scheme === 'DPoP') return credentialsRefused(scheme, 'invalid_token', message);
+  if (scheme === 'DPoP') return dpopRefusal('invalid_token', message);
   return new GraphQLError(message, {
     extensions: {
       code: 'UNAUTHENTICATED',

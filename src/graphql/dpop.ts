@@ -40,18 +40,11 @@ function quoted(value: string): string {
 }
 
 /**
- * A refusal of the request's credentials, as RFC 6750 §3 and RFC 9449 §7.1 word it: HTTP 401 (400 for
- * invalid_request) with a WWW-Authenticate challenge in the scheme the caller used; a DPoP challenge names the
- * accepted algorithms.
+ * A refusal of a DPoP request's credentials (RFC 9449 §7.1): HTTP 401 (400 for invalid_request, as RFC 6750 §3.1 has
+ * it) with a DPoP challenge that names the accepted algorithms.
  */
-export function credentialsRefused(
-  scheme: AuthScheme,
-  error: 'invalid_token' | 'invalid_dpop_proof' | 'invalid_request',
-  description: string,
-): GraphQLError {
-  const challenge = scheme === 'DPoP'
-    ? `DPoP error=${quoted(error)}, error_description=${quoted(description)}, algs=${quoted(ALGS)}`
-    : `Bearer error=${quoted(error)}, error_description=${quoted(description)}`;
+export function dpopRefusal(error: 'invalid_token' | 'invalid_dpop_proof' | 'invalid_request', description: string): GraphQLError {
+  const challenge = `DPoP error=${quoted(error)}, error_description=${quoted(description)}, algs=${quoted(ALGS)}`;
   const status = error === 'invalid_request' ? 400 : 401;
   return new GraphQLError(description, {
     extensions: {
@@ -61,7 +54,7 @@ export function credentialsRefused(
   });
 }
 
-const invalidProof = (description: string) => credentialsRefused('DPoP', 'invalid_dpop_proof', description);
+const invalidProof = (description: string) => dpopRefusal('invalid_dpop_proof', description);
 
 /** The URL without query and fragment, normalised, as oidc-provider compares htu (lib/helpers/validate_dpop.js). */
 function htuOf(value: unknown): string | undefined {
@@ -83,12 +76,12 @@ function htuOf(value: unknown): string | undefined {
 export async function checkSenderConstraint(provider: Provider, request: DpopRequest): Promise<void> {
   const { scheme, proof, jkt } = request;
   if (scheme === 'Bearer') {
-    if (jkt) throw credentialsRefused('DPoP', 'invalid_token', 'The access token is bound to a DPoP key: send it with the DPoP scheme and a DPoP proof');
+    if (jkt) throw dpopRefusal('invalid_token', 'The access token is bound to a DPoP key: send it with the DPoP scheme and a DPoP proof');
     // As oidc-provider's own resource endpoints answer.
-    if (proof !== undefined) throw credentialsRefused('DPoP', 'invalid_request', 'A DPoP proof must come with the DPoP authorization scheme');
+    if (proof !== undefined) throw dpopRefusal('invalid_request', 'A DPoP proof must come with the DPoP authorization scheme');
     return;
   }
-  if (!jkt) throw credentialsRefused('DPoP', 'invalid_token', 'The access token is not bound to a DPoP key: send it with the Bearer scheme');
+  if (!jkt) throw dpopRefusal('invalid_token', 'The access token is not bound to a DPoP key: send it with the Bearer scheme');
   if (proof === undefined) throw invalidProof('DPoP proof JWT not provided');
   if (typeof proof !== 'string') throw invalidProof('Exactly one DPoP proof must be sent');
 
@@ -110,11 +103,12 @@ export async function checkSenderConstraint(provider: Provider, request: DpopReq
   const now = Math.floor(Date.now() / 1000);
   if (Math.abs(now - payload.iat) > DPOP_IAT_WINDOW_SECONDS) throw invalidProof('DPoP proof iat is not recent enough');
   if (payload.htm !== request.method) throw invalidProof('DPoP proof htm mismatch');
-  if (htuOf(payload.htu) !== htuOf(request.url)) throw invalidProof('DPoP proof htu mismatch');
+  const htu = htuOf(payload.htu);
+  if (htu === undefined || htu !== htuOf(request.url)) throw invalidProof('DPoP proof htu mismatch');
   if (payload.ath !== createHash('sha256').update(request.token).digest('base64url')) throw invalidProof('DPoP proof ath mismatch');
 
   // A valid proof by another key: the token is not this caller's (oidc-provider: 'failed jkt verification').
-  if (await calculateJwkThumbprint(jwk) !== jkt) throw credentialsRefused('DPoP', 'invalid_token', 'The DPoP proof is not signed by the key the access token is bound to');
+  if (await calculateJwkThumbprint(jwk) !== jkt) throw dpopRefusal('invalid_token', 'The DPoP proof is not signed by the key the access token is bound to');
 
   // Remembered until no proof with this iat could be accepted any more: iat is at most one window ahead of now.
   let unique: boolean;

@@ -106,12 +106,12 @@ describe('validateDpop (lib/helpers/validate_dpop.js)', () => {
   });
 
   it.each([
-    ['htu', { htu: 'https://elsewhere.example/token' }, 'DPoP proof htu mismatch'],
-    ['htm', { htm: 'GET' }, 'DPoP proof htm mismatch'],
-    ['iat', { iat: Math.floor(Date.now() / 1000) - 3600 }, 'DPoP proof iat is not recent enough'],
-    ['nonce', { nonce: 'n' }, 'DPoP nonces are not supported'],
-    ['typ', { typ: 'JWT' }, 'invalid DPoP key binding'],
-  ])('refuses a proof with a wrong %s with InvalidDpopProof', async (_name, options, description) => {
+    ['an htu elsewhere', { htu: 'https://elsewhere.example/token' }, 'DPoP proof htu mismatch'],
+    ['htm GET', { htm: 'GET' }, 'DPoP proof htm mismatch'],
+    ['an iat an hour old', { iat: Math.floor(Date.now() / 1000) - 3600 }, 'DPoP proof iat is not recent enough'],
+    ['a nonce', { nonce: 'n' }, 'DPoP nonces are not supported'],
+    ['typ JWT', { typ: 'JWT' }, 'invalid DPoP key binding'],
+  ])('refuses a proof with %s with InvalidDpopProof', async (_name, options, description) => {
     const proof = await dpopProof(await dpopKey(), { htu: tokenUrl(), ...options });
     const refused = validateDpop(provider(), tokenEndpoint(proof));
     await expect(refused).rejects.toBeInstanceOf(errors.InvalidDpopProof);
