@@ -214,7 +214,13 @@ export async function destroyAccessToken(sql: Sql, storedId: string): Promise<vo
   await sql.run("delete from oidc_payloads where model = 'AccessToken' and id = $1", [storedId]);
 }
 
-/** Deletes rows that expired more than a day ago (kept that long so late replays still find a consumed code). */
+/**
+ * Deletes rows that expired more than a day ago (kept that long so late replays still find a consumed code), and DPoP
+ * proof ids as soon as they expire: one is written per DPoP request, and an expired one guards nothing, since a proof
+ * that old is refused for its iat anyway.
+ */
 export async function deleteExpiredPayloads(sql: Sql): Promise<number> {
-  return (await sql.run("delete from oidc_payloads where expires_at < now() - interval '1 day'")).rowCount;
+  return (await sql.run(
+    "delete from oidc_payloads where expires_at < now() - interval '1 day' or (model = 'ReplayDetection' and expires_at < now())",
+  )).rowCount;
 }

@@ -2,6 +2,8 @@
 import { resolveAppKey } from '../../src/db/orm.js';
 import { Secrets } from '../../src/shared/secrets.js';
 import { OidcPayload } from '../../src/oidc/oidc-payload.entity.js';
+import { deleteExpiredPayloads } from '../../src/oidc/adapter.js';
+import { Sql } from '../../src/db/sql.js';
 import { useTestApp } from '../helpers/app.js';
 import { createClient, createUser } from '../helpers/fixtures.js';
 import { passwordGrant } from '../helpers/oauth.js';
@@ -54,4 +56,18 @@ it('treats a sealed payload moved to another row as no token at all', async () =
   await em.nativeUpdate(OidcPayload, { model: 'AccessToken', grantId: secondGrant }, { payload: firstRow.payload });
   await expect(t.current.app.provider.AccessToken.find(second.access_token)).resolves.toBeUndefined();
   await expect(t.current.app.provider.AccessToken.find(first.access_token)).resolves.toBeDefined();
+});
+
+it('sweeps DPoP proof ids once expired, and other rows a day after they expire', async () => {
+  const em = t.current.em();
+  const insert = (model: string, id: string, expiredAgo: string) => em.execute(
+    `insert into oidc_payloads (model, id, payload, expires_at) values (?, ?, 'sealed', now() - interval '${expiredAgo}')`,
+    [model, id],
+  );
+  await insert('ReplayDetection', 'sweep-proof-expired', '1 second');
+  await insert('AccessToken', 'sweep-token-expired-an-hour', '1 hour');
+  await insert('AccessToken', 'sweep-token-expired-two-days', '2 days');
+  await deleteExpiredPayloads(new Sql(t.current.app.orm, false));
+  const left = await em.execute<Array<{ id: string }>>("select id from oidc_payloads where id like 'sweep-%' order by id");
+  expect(left.map((row) => row.id)).toEqual(['sweep-token-expired-an-hour']);
 });
