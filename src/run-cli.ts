@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
-import { AuthClientService } from './auth-clients/auth-client.service.js';
+import { AuthClientService, type AuthClientRecord } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
@@ -31,6 +31,15 @@ Commands:
   permission:grant (--username U | --group G) --permission NAME
   client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
                 [--scope S ...]  the API scopes it may ask for, e.g. auth_clients:read auth_clients:write
+                [--skip-consent true|false] [--access-token-lifetime 1h] [--refresh-token-lifetime 30d]
+  client:update --client ID [--name N] [--grant G ...] [--redirect-uri URL ...] [--scope S ...]
+                [--skip-consent true|false] [--access-token-lifetime 1h] [--refresh-token-lifetime 30d]
+                       what is left out stays; removing a grant or scope revokes the tokens it covered
+  client:disable --client ID   no new tokens; its tokens are refused until client:enable
+  client:enable --client ID
+  client:revoke-tokens --client ID   revokes every token, code, grant and personal access token of the client
+  client:delete --client ID    deletes the client and everything it issued
+  client:list [--json]         every client, by name, with its state and last use
   keys:rotate          new signing keys become current; the old stay published until their tokens expire
   token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
                        a personal access token for U, through a client with the personal_access grant
@@ -55,6 +64,9 @@ const options = {
   client: { type: 'string' },
   scope: { type: 'string', multiple: true },
   'expires-in': { type: 'string' },
+  'skip-consent': { type: 'string' },
+  'access-token-lifetime': { type: 'string' },
+  'refresh-token-lifetime': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -90,6 +102,51 @@ const GRANTS: Record<string, AuthClientGrant> = {
   password: AuthClientGrant.PASSWORD,
   personal_access: AuthClientGrant.PERSONAL_ACCESS,
 };
+
+const UNIT_SECONDS: Record<string, number> = {
+  s: 1, m: 60, h: 3600, d: 86400,
+};
+
+/** A lifetime given as seconds or with a unit (90s, 15m, 1h, 30d), or undefined when the option is absent. */
+function lifetimeOption(values: Values, name: 'access-token-lifetime' | 'refresh-token-lifetime'): number | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (!match) throw new UsageError(`--${name} is a number of seconds, or of minutes, hours or days with m, h or d: e.g. 3600, 1h, 30d`);
+  return Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
+}
+
+function booleanOption(values: Values, name: 'skip-consent'): boolean | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (value !== 'true' && value !== 'false') throw new UsageError(`--${name} is true or false`);
+  return value === 'true';
+}
+
+function grantsOption(values: Values): AuthClientGrant[] | undefined {
+  return values.grant?.map((grant) => {
+    const known = GRANTS[grant.trim().toLowerCase()];
+    if (!known) throw new UsageError(`unknown --grant "${grant}"; use authorization_code, password or personal_access`);
+    return known;
+  });
+}
+
+/** A client as the client:* commands print it. */
+function describeClient(authClient: AuthClientRecord) {
+  return {
+    id: authClient.id,
+    name: authClient.name,
+    enabled: authClient.enabled,
+    grants: authClient.grants,
+    redirectUris: authClient.redirectUris,
+    scopes: authClient.scopes,
+    skipConsent: authClient.skipConsent,
+    accessTokenLifetime: authClient.accessTokenLifetime,
+    refreshTokenLifetime: authClient.refreshTokenLifetime,
+    lastUsedAt: authClient.lastUsedAt?.toISOString() ?? null,
+    createdAt: authClient.createdAt.toISOString(),
+  };
+}
 
 type Command = (em: EntityManager, values: Values, services: Services) => Promise<{ result: object; text: string }>;
 
@@ -143,13 +200,15 @@ const commands: Record<string, Command> = {
   },
 
   async 'client:create'(em, values, { authClients }) {
-    const grants = (values.grant ?? []).map((grant) => {
-      const known = GRANTS[grant.trim().toLowerCase()];
-      if (!known) throw new UsageError(`unknown --grant "${grant}"; use authorization_code, password or personal_access`);
-      return known;
-    });
+    const grants = grantsOption(values) ?? [];
     const { authClient, clientSecret } = await authClients.create({
-      name: required(values, 'name'), grants, redirectUris: values['redirect-uri'] ?? [], scopes: values.scope ?? [],
+      name: required(values, 'name'),
+      grants,
+      redirectUris: values['redirect-uri'] ?? [],
+      scopes: values.scope ?? [],
+      skipConsent: booleanOption(values, 'skip-consent'),
+      accessTokenLifetime: lifetimeOption(values, 'access-token-lifetime'),
+      refreshTokenLifetime: lifetimeOption(values, 'refresh-token-lifetime'),
     });
     return {
       result: {
@@ -157,6 +216,57 @@ const commands: Record<string, Command> = {
       },
       text: `Created the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\nThe secret is shown only this once.`,
     };
+  },
+
+  async 'client:update'(_em, values, { authClients }) {
+    const authClient = await authClients.update(required(values, 'client'), {
+      name: values.name,
+      grants: grantsOption(values),
+      redirectUris: values['redirect-uri'],
+      scopes: values.scope,
+      skipConsent: booleanOption(values, 'skip-consent'),
+      accessTokenLifetime: lifetimeOption(values, 'access-token-lifetime'),
+      refreshTokenLifetime: lifetimeOption(values, 'refresh-token-lifetime'),
+    });
+    return { result: describeClient(authClient), text: `Updated the auth client "${authClient.name}" (${authClient.id})` };
+  },
+
+  async 'client:disable'(_em, values, { authClients }) {
+    const authClient = await authClients.setEnabled(required(values, 'client'), false);
+    return { result: describeClient(authClient), text: `Disabled the auth client "${authClient.name}": its tokens are refused until it is enabled` };
+  },
+
+  async 'client:enable'(_em, values, { authClients }) {
+    const authClient = await authClients.setEnabled(required(values, 'client'), true);
+    return { result: describeClient(authClient), text: `Enabled the auth client "${authClient.name}"` };
+  },
+
+  async 'client:revoke-tokens'(_em, values, { authClients }) {
+    const { authClient, revokedCount } = await authClients.revokeTokens(required(values, 'client'));
+    return {
+      result: { ...describeClient(authClient), revokedCount },
+      text: `Revoked ${revokedCount} token(s) of the auth client "${authClient.name}"`,
+    };
+  },
+
+  async 'client:delete'(_em, values, { authClients }) {
+    const id = required(values, 'client');
+    await authClients.delete(id);
+    return { result: { deletedAuthClientId: id }, text: `Deleted the auth client ${id} and everything it issued` };
+  },
+
+  async 'client:list'(_em, _values, { authClients }) {
+    const clients: AuthClientRecord[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await authClients.list({ first: 100, after });
+      clients.push(...page.items);
+      if (!page.hasNextPage || page.items.length === 0) break;
+      after = page.cursorOf(page.items[page.items.length - 1]!);
+    }
+    const lines = clients.map((authClient) => `${authClient.id}  ${authClient.enabled ? 'enabled ' : 'disabled'}  `
+      + `last used ${authClient.lastUsedAt?.toISOString() ?? 'never'}  ${authClient.name}`);
+    return { result: { authClients: clients.map(describeClient) }, text: lines.length > 0 ? lines.join('\n') : 'No auth clients' };
   },
 
   async 'token:create'(em, values, services) {

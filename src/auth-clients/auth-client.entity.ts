@@ -21,7 +21,9 @@ export enum AuthClientGrant {
 @Check({ name: 'auth_clients_name_check', expression: `"name" = btrim("name") and "name" <> ''` })
 @Check({ name: 'auth_clients_scopes_check', expression: `"scopes" <@ array[${API_SCOPE_NAMES.map((scope) => `'${scope}'`).join(', ')}]::text[]` })
 @Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access']::text[]` })
-export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdBy'> {
+@Check({ name: 'auth_clients_access_token_lifetime_check', expression: '"access_token_lifetime" >= 60 and "access_token_lifetime" <= 86400' })
+@Check({ name: 'auth_clients_refresh_token_lifetime_check', expression: '"refresh_token_lifetime" >= 3600 and "refresh_token_lifetime" <= 31536000' })
+export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdBy' | 'enabled' | 'skipConsent' | 'accessTokenLifetime' | 'refreshTokenLifetime' | 'lastUsedAt'> {
   @Property({ length: 255 })
   name!: string;
 
@@ -45,4 +47,24 @@ export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdB
 
   @ManyToOne(() => User, { nullable: true, deleteRule: 'set null', ref: true })
   createdBy?: Ref<User>;
+
+  /** A disabled client gets no tokens, and every token it holds is refused until it is enabled again. */
+  @Property({ default: true })
+  enabled: boolean = true;
+
+  /** A trusted first-party app: its users are never shown the consent page. */
+  @Property({ default: false })
+  skipConsent: boolean = false;
+
+  /** Seconds; for tokens issued after a change. */
+  @Property({ type: 'integer', default: 3600 })
+  accessTokenLifetime: number = 3600;
+
+  @Property({ type: 'integer', default: 2592000 })
+  refreshTokenLifetime: number = 2592000;
+
+  /** The last token issued to it or introspection by it, to the minute. */
+  @Index({ name: 'auth_clients_last_used_at_index' })
+  @Property({ type: 'datetime', nullable: true })
+  lastUsedAt?: Date | null;
 }

@@ -1,7 +1,8 @@
 // GraphQL input for creating an auth client. Rules live in auth-client.validation.ts, shared with the CLI.
 import {
-  ArgsType, Field, InputType, Int,
+  ArgsType, Field, ID, InputType, Int,
 } from 'type-graphql';
+import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { AuthClientGrant } from './auth-client.entity.js';
 
 @InputType('CreateAuthClientInput')
@@ -21,6 +22,45 @@ export class CreateAuthClientInput {
       + 'openid, profile, email and offline_access are always allowed. None by default',
   })
   scopes?: string[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'A trusted first-party app: no consent page. False by default' })
+  skipConsent?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 86400 (24 h); 3600 by default' })
+  accessTokenLifetime?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 3600 (1 h) to 31536000 (365 days); 2592000 (30 days) by default' })
+  refreshTokenLifetime?: number | null;
+}
+
+@InputType('UpdateAuthClientInput', { description: 'What to change; anything left out stays. Validated as on create, on the result' })
+export class UpdateAuthClientInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => [AuthClientGrant], { nullable: true, description: 'Removing a grant revokes the tokens issued through it' })
+  grants?: AuthClientGrant[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Required with AUTHORIZATION_CODE; left out while removing that grant, the redirect URLs go with it',
+  })
+  redirectUris?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'The API scopes it may ask for; removing one revokes the tokens carrying it' })
+  scopes?: string[] | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'A trusted first-party app: no consent page. False by default' })
+  skipConsent?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 86400 (24 h); 3600 by default' })
+  accessTokenLifetime?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 3600 (1 h) to 31536000 (365 days); 2592000 (30 days) by default' })
+  refreshTokenLifetime?: number | null;
 }
 
 @ArgsType()
@@ -33,4 +73,10 @@ export class AuthClientsArgs {
 
   @Field(() => String, { nullable: true, description: 'Part of the name, any case' })
   search?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Only enabled (true) or only disabled (false) clients' })
+  enabled?: boolean | null;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'Stale clients: never used, or last used before this time' })
+  unusedSince?: Date | null;
 }

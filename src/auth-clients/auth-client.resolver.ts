@@ -1,22 +1,34 @@
 // Thin GraphQL resolvers for auth clients: parse arguments, call the service, shape the result.
 import {
-  Arg, Args, Ctx, ID, Mutation, Query, Resolver,
+  Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root,
 } from 'type-graphql';
+import { AccessControlService } from '../access-control/access-control.service.js';
+import { UserType } from '../users/user.type.js';
 import type { Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
 import { AuthClientService } from './auth-client.service.js';
 import {
-  AuthClientConnection, AuthClientType, CreateAuthClientPayload,
+  AuthClientConnection, AuthClientType, CreateAuthClientPayload, DeleteAuthClientPayload, RevokeAuthClientTokensPayload,
 } from './auth-client.type.js';
-import { AuthClientsArgs, CreateAuthClientInput } from './auth-client.input.js';
+import { AuthClientsArgs, CreateAuthClientInput, UpdateAuthClientInput } from './auth-client.input.js';
+
+const accessControl = new AccessControlService();
 
 @Resolver(() => AuthClientType)
 export class AuthClientResolver {
   constructor(private readonly service: AuthClientService) {}
 
   @Query(() => AuthClientConnection, { description: 'Auth clients sorted by name. Needs view-auth_clients and the scope auth_clients:read' })
-  async authClients(@Args() { first, after, search }: AuthClientsArgs): Promise<AuthClientConnection> {
-    return toConnection(await this.service.list({ first: first ?? 50, after, search }), after, (authClient) => AuthClientType.from(authClient));
+  async authClients(@Args() {
+    first, after, search, enabled, unusedSince,
+  }: AuthClientsArgs): Promise<AuthClientConnection> {
+    return toConnection(
+      await this.service.list({
+        first: first ?? 50, after, search, enabled, unusedSince,
+      }),
+      after,
+      (authClient) => AuthClientType.from(authClient),
+    );
   }
 
   @Query(() => AuthClientType, { nullable: true, description: 'One auth client, or null. Needs view-auth_clients and the scope auth_clients:read' })
@@ -29,5 +41,48 @@ export class AuthClientResolver {
   async createAuthClient(@Ctx() { viewer }: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
     const { authClient, clientSecret } = await this.service.create(input, viewer?.user);
     return { authClient: AuthClientType.from(authClient), clientSecret };
+  }
+
+  @Mutation(() => AuthClientType, { description: 'Changes a client; removing a grant or scope revokes the tokens it covered. Needs edit-auth_clients and the scope auth_clients:write' })
+  async updateAuthClient(@Arg('input') { id, ...changes }: UpdateAuthClientInput): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.update(id, changes));
+  }
+
+  @Mutation(() => AuthClientType, { description: 'No new tokens, and its tokens are refused until enabled again. Needs edit-auth_clients and the scope auth_clients:write' })
+  async disableAuthClient(@Arg('id', () => ID) id: string): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.setEnabled(id, false));
+  }
+
+  @Mutation(() => AuthClientType, { description: 'Its unexpired tokens work again. Needs edit-auth_clients and the scope auth_clients:write' })
+  async enableAuthClient(@Arg('id', () => ID) id: string): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.setEnabled(id, true));
+  }
+
+  @Mutation(() => RevokeAuthClientTokensPayload, {
+    description: 'The kill switch: revokes every token, code, grant and personal access token of the client, which stays usable. '
+      + 'Needs edit-auth_clients and the scope auth_clients:write',
+  })
+  async revokeAuthClientTokens(@Arg('id', () => ID) id: string): Promise<RevokeAuthClientTokensPayload> {
+    const { authClient, revokedCount } = await this.service.revokeTokens(id);
+    return { authClient: AuthClientType.from(authClient), revokedCount };
+  }
+
+  @Mutation(() => DeleteAuthClientPayload, { description: 'Deletes the client and revokes everything it issued, for good. Needs delete-auth_clients and the scope auth_clients:write' })
+  async deleteAuthClient(@Arg('id', () => ID) id: string): Promise<DeleteAuthClientPayload> {
+    await this.service.delete(id);
+    return { deletedAuthClientId: id };
+  }
+
+  @FieldResolver(() => UserType, { nullable: true, description: 'Who created it; null when the CLI did, or that user is gone' })
+  async createdBy(@Root() authClient: AuthClientType): Promise<UserType | null> {
+    const user = await this.service.findCreator(authClient.createdById);
+    return user && Object.assign(new UserType(), {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      isSuperAdmin: user.isSuperAdmin,
+      effectivePermissions: [...accessControl.effectivePermissions(user)].sort(),
+      createdAt: user.createdAt,
+    });
   }
 }

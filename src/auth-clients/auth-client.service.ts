@@ -2,19 +2,23 @@
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
-import type { Sql } from '../db/sql.js';
-import { ValidationFailed, type Problem } from '../shared/errors.js';
+import type { Sql, SqlTransaction } from '../db/sql.js';
+import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
+import { revokeClientTokens } from '../oidc/client-tokens.js';
 import { escapeLike, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
-import type { AuthClientGrant } from './auth-client.entity.js';
+import type { ViewerRecord } from '../users/user.service.js';
+import { AuthClientGrant } from './auth-client.entity.js';
 import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from './auth-client.validation.js';
 
 /** Marks our client secrets, so secret scanners can recognise a leaked one. */
 export const CLIENT_SECRET_PREFIX = 'acs_';
 const DISPLAYED_SECRET_CHARS = 10;
+/** lastUsedAt is written at most this often per client. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** An auth client as stored (the `auth_clients` row). */
 export interface AuthClientRecord {
@@ -29,10 +33,20 @@ export interface AuthClientRecord {
   secretPrefix: string;
   createdAt: Date;
   updatedAt: Date;
+  /** A disabled client gets no tokens and its tokens are refused, until it is enabled again. */
+  enabled: boolean;
+  skipConsent: boolean;
+  /** Seconds. */
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  lastUsedAt: Date | null;
+  createdById: string | null;
 }
 
 const COLUMNS = `id, name, grants, redirect_uris as "redirectUris", scopes, secret_hash as "secretHash", secret_prefix as "secretPrefix",
-  created_at as "createdAt", updated_at as "updatedAt"`;
+  created_at as "createdAt", updated_at as "updatedAt", enabled, skip_consent as "skipConsent",
+  access_token_lifetime as "accessTokenLifetime", refresh_token_lifetime as "refreshTokenLifetime", last_used_at as "lastUsedAt",
+  created_by_id as "createdById"`;
 
 export interface CreatedAuthClient {
   authClient: AuthClientRecord;
@@ -44,7 +58,34 @@ export interface PageRequest {
   first: number;
   after?: string | null;
   search?: string | null;
+  /** Only enabled (true) or disabled (false) clients. */
+  enabled?: boolean | null;
+  /** Only clients never used, or last used before this time. */
+  unusedSince?: Date | null;
 }
+
+/** What an update may change; anything left out stays as it is. */
+export interface AuthClientChanges {
+  name?: string | null;
+  grants?: readonly string[] | null;
+  redirectUris?: readonly string[] | null;
+  scopes?: readonly string[] | null;
+  skipConsent?: boolean | null;
+  accessTokenLifetime?: number | null;
+  refreshTokenLifetime?: number | null;
+}
+
+/** The grant types (token gty) issued through each grant, revoked when the grant is removed. */
+const GRANT_TYPES_OF: Record<AuthClientGrant, string[]> = {
+  [AuthClientGrant.AUTHORIZATION_CODE]: ['authorization_code'],
+  [AuthClientGrant.PASSWORD]: ['password'],
+  [AuthClientGrant.PERSONAL_ACCESS]: ['personal_access'],
+};
+
+export const authClientNotFound = (id: string) => new NotFound(`There is no auth client with the id "${id}"`);
+
+const isNameTaken = (error: unknown) => (error as { code?: string; constraint?: string }).code === '23505'
+  && (error as { constraint?: string }).constraint === 'auth_clients_name_lower_unique';
 
 function nameTaken(name: string): ValidationFailed {
   return ValidationFailed.of('name', `An auth client named "${name}" already exists`);
@@ -56,11 +97,19 @@ const cursorOf = (authClient: AuthClientRecord) => encodeCursor([authClient.name
 export class AuthClientService {
   // Counting every match of a search reads all of them; repeated pages and polls of one list ask the same question.
   readonly #counts: ChangeCache<number>;
+  // When this instance last wrote each client's last_used_at (ms): most uses then need no query at all.
+  readonly #touched = new Map<string, number>();
 
   constructor(private readonly secrets: Secrets, private readonly sql: Sql, changes: ChangeFeed) {
-    this.#counts = new ChangeCache(changes, 'auth_clients', async (pattern) => {
-      const where = pattern === '' ? '' : 'where lower(name) like $1';
-      const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${where}`, pattern === '' ? [] : [pattern]);
+    // Keyed by [pattern, enabled]; any change to the table forgets every count.
+    this.#counts = new ChangeCache(changes, 'auth_clients', async (key) => {
+      const [pattern, enabled] = JSON.parse(key) as [string, boolean | null];
+      const values: unknown[] = [];
+      const conditions: string[] = [];
+      if (pattern !== '') conditions.push(`lower(name) like $${values.push(pattern)}`);
+      if (enabled !== null) conditions.push(`enabled = $${values.push(enabled)}`);
+      const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
+      const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${where}`, values);
       return Number(row?.count ?? 0);
     }, { byRow: false, maxEntries: 1000 });
   }
@@ -69,17 +118,21 @@ export class AuthClientService {
     const problems = validateAuthClient(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const {
-      name, grants, redirectUris, scopes,
+      name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime,
     } = normalizeAuthClient(draft);
 
     const clientSecret = `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
     // One statement: the unique index on lower(name) settles concurrent creates, and a taken name inserts nothing.
     const row = await this.sql.one<AuthClientRecord>(
-      `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
+      `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id,
+         skip_consent, access_token_lifetime, refresh_token_lifetime)
+       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        on conflict ((lower(name))) do nothing
        returning ${COLUMNS}`,
-      [name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
+      [
+        name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS),
+        createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime,
+      ],
       { prepare: true },
     );
     if (!row) throw nameTaken(name);
@@ -92,6 +145,107 @@ export class AuthClientService {
     return (await this.sql.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1`, [id], { prepare: true })) ?? null;
   }
 
+  /**
+   * Applies `changes`, validated on the merged result as on create, and revokes the tokens that the removed grants
+   * issued and those carrying a removed scope. Leaving AUTHORIZATION_CODE out of `grants` without giving redirectUris
+   * drops the redirect URLs with it.
+   */
+  async update(id: string, changes: AuthClientChanges): Promise<AuthClientRecord> {
+    return this.#locked(id, async (tx, current) => {
+      const grants = changes.grants ?? current.grants;
+      const draft = {
+        name: changes.name ?? current.name,
+        grants,
+        redirectUris: changes.redirectUris ?? (grants.includes(AuthClientGrant.AUTHORIZATION_CODE) ? current.redirectUris : []),
+        scopes: changes.scopes ?? current.scopes,
+        skipConsent: changes.skipConsent ?? current.skipConsent,
+        accessTokenLifetime: changes.accessTokenLifetime ?? current.accessTokenLifetime,
+        refreshTokenLifetime: changes.refreshTokenLifetime ?? current.refreshTokenLifetime,
+      };
+      const problems = validateAuthClient(draft);
+      if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
+      const next = normalizeAuthClient(draft);
+      let row: AuthClientRecord | undefined;
+      try {
+        row = await tx.one<AuthClientRecord>(
+          `update auth_clients set name = $2, grants = $3, redirect_uris = $4, scopes = $5, skip_consent = $6,
+             access_token_lifetime = $7, refresh_token_lifetime = $8, updated_at = now()
+           where id = $1 returning ${COLUMNS}`,
+          [id, next.name, next.grants, next.redirectUris, next.scopes, next.skipConsent, next.accessTokenLifetime, next.refreshTokenLifetime],
+        );
+      } catch (error) {
+        if (isNameTaken(error)) throw nameTaken(next.name);
+        throw error;
+      }
+      const removedGrantTypes = current.grants.filter((grant) => !next.grants.includes(grant)).flatMap((grant) => GRANT_TYPES_OF[grant] ?? []);
+      const removedScopes = current.scopes.filter((scope) => !next.scopes.includes(scope));
+      if (removedGrantTypes.length > 0 || removedScopes.length > 0) {
+        await revokeClientTokens(tx, this.secrets, id, { grantTypes: removedGrantTypes, scopes: removedScopes });
+      }
+      return row!;
+    });
+  }
+
+  /** Disables or enables the client. Its tokens are kept: refused while it is disabled, good again once enabled. */
+  async setEnabled(id: string, enabled: boolean): Promise<AuthClientRecord> {
+    return this.#locked(id, async (tx) => (await tx.one<AuthClientRecord>(
+      `update auth_clients set enabled = $2, updated_at = case when enabled = $2 then updated_at else now() end where id = $1 returning ${COLUMNS}`,
+      [id, enabled],
+    ))!);
+  }
+
+  /** The kill switch: revokes everything the client holds and keeps the client; returns how many tokens ended. */
+  async revokeTokens(id: string): Promise<{ authClient: AuthClientRecord; revokedCount: number }> {
+    return this.#locked(id, async (tx, authClient) => ({ authClient, revokedCount: await revokeClientTokens(tx, this.secrets, id) }));
+  }
+
+  /** Deletes the client and everything it issued, for good; its name is free again. */
+  async delete(id: string): Promise<void> {
+    await this.#locked(id, async (tx) => {
+      await revokeClientTokens(tx, this.secrets, id);
+      // Consents and personal access token records go with the client (on delete cascade).
+      await tx.run('delete from auth_clients where id = $1', [id]);
+    });
+  }
+
+  /** Runs `work` in a transaction holding the client's row, or throws NotFound (also for an id that is not a UUID). */
+  async #locked<T>(id: string, work: (tx: SqlTransaction, current: AuthClientRecord) => Promise<T>): Promise<T> {
+    if (!isUuid(id)) throw authClientNotFound(id);
+    return this.sql.transaction(async (tx) => {
+      const current = await tx.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1 for update`, [id]);
+      if (!current) throw authClientNotFound(id);
+      return work(tx, current);
+    });
+  }
+
+  /** Records a use of the client (a token issued to it, an introspection by it), writing at most once a minute. */
+  async touch(id: string, now = new Date()): Promise<void> {
+    const last = this.#touched.get(id);
+    if (last !== undefined && now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
+    if (this.#touched.size >= 10_000) this.#touched.clear();
+    this.#touched.set(id, now.getTime());
+    await this.sql.run(
+      'update auth_clients set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)',
+      [id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
+      { prepare: true },
+    );
+  }
+
+  /** Who created a client, with their permissions, even if deactivated; null when the CLI did or they are gone. */
+  async findCreator(createdById: string | null): Promise<ViewerRecord | null> {
+    if (!createdById) return null;
+    return (await this.sql.one<ViewerRecord>(
+      `select u.id, u.username, u.email, u.is_super_admin as "isSuperAdmin", u.created_at as "createdAt",
+         case when u.is_super_admin then '{}'::text[] else array(
+           select permission_name from user_permissions where user_id = u.id
+           union
+           select gp.permission_name from group_permissions gp join group_members gm on gm.group_id = gp.group_id where gm.user_id = u.id
+         ) end as "grantedPermissions"
+       from users u where u.id = $1`,
+      [createdById],
+    )) ?? null;
+  }
+
   verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {
     return this.secrets.verify('client-secret', presented, authClient.secretHash);
   }
@@ -100,7 +254,9 @@ export class AuthClientService {
    * One page of clients sorted by name (any case), optionally filtered by a case-insensitive substring of the name.
    * Both walk an index: the unique one on lower(name) for the order, the trigram one for the search.
    */
-  async list({ first, after, search }: PageRequest): Promise<Page<AuthClientRecord>> {
+  async list({
+    first, after, search, enabled, unusedSince,
+  }: PageRequest): Promise<Page<AuthClientRecord>> {
     checkPageSize(first);
     const term = search?.trim().toLowerCase();
     if (term?.includes('\u0000')) throw ValidationFailed.of('search', 'The search must not contain NUL characters');
@@ -111,6 +267,11 @@ export class AuthClientService {
     const values: unknown[] = [];
     const conditions: string[] = [];
     if (pattern) conditions.push(`lower(name) like $${values.push(pattern)}`);
+    if (enabled !== undefined && enabled !== null) conditions.push(`enabled = $${values.push(enabled)}`);
+    if (unusedSince) conditions.push(`(last_used_at is null or last_used_at < $${values.push(unusedSince)})`);
+    // The count covers the filters only, never the cursor.
+    const filters = [...conditions];
+    const filterValues = [...values];
     if (afterName) conditions.push(`lower(name) > $${values.push(afterName)}`);
     const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
 
@@ -120,11 +281,19 @@ export class AuthClientService {
       // A search's best plan depends on the term; the plain list always walks the name index.
       { prepare: !pattern },
     );
+    const countAll = async () => {
+      // last_used_at changes announce nothing (they would flush every cache once a minute per client): never cached.
+      if (unusedSince) {
+        const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients where ${filters.join(' and ')}`, filterValues);
+        return Number(row?.count ?? 0);
+      }
+      return (await this.#counts.get(JSON.stringify([pattern ?? '', enabled ?? null])))!;
+    };
     return {
       items: rows.slice(0, first),
       hasNextPage: rows.length > first,
       // Counting reads every match: done only when the caller asks for totalCount.
-      countAll: async () => (await this.#counts.get(pattern ?? ''))!,
+      countAll,
       cursorOf,
     };
   }

@@ -1,7 +1,8 @@
 // The GraphQL face of an auth client. Kept apart from the entity so the secret hash can never reach the schema.
 import {
-  Field, ID, ObjectType, registerEnumType,
+  Field, ID, Int, ObjectType, registerEnumType,
 } from 'type-graphql';
+import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { OIDC_SCOPE_NAMES } from '../access-control/scopes.js';
 import { Connection } from '../graphql/connection.js';
 import { AuthClientGrant } from './auth-client.entity.js';
@@ -45,6 +46,24 @@ export class AuthClientType {
   @Field()
   updatedAt!: Date;
 
+  @Field({ description: 'A disabled client gets no tokens and its tokens are refused; enabling it brings back those not yet expired' })
+  enabled!: boolean;
+
+  @Field({ description: 'A trusted first-party app: its users are not asked for consent' })
+  skipConsent!: boolean;
+
+  @Field(() => Int, { description: 'Seconds an access token issued from now on lives (60 to 86400)' })
+  accessTokenLifetime!: number;
+
+  @Field(() => Int, { description: 'Seconds a refresh token issued from now on lives (3600 to 31536000)' })
+  refreshTokenLifetime!: number;
+
+  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'The last token issued to it or introspection by it, to the minute; null if never' })
+  lastUsedAt!: Date | null;
+
+  /** Resolved by AuthClientResolver.createdBy. */
+  createdById!: string | null;
+
   static from(entity: AuthClientRecord): AuthClientType {
     return Object.assign(new AuthClientType(), {
       id: entity.id,
@@ -55,6 +74,12 @@ export class AuthClientType {
       secretPrefix: entity.secretPrefix,
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
+      enabled: entity.enabled,
+      skipConsent: entity.skipConsent,
+      accessTokenLifetime: entity.accessTokenLifetime,
+      refreshTokenLifetime: entity.refreshTokenLifetime,
+      lastUsedAt: entity.lastUsedAt,
+      createdById: entity.createdById,
     });
   }
 }
@@ -69,4 +94,19 @@ export class CreateAuthClientPayload {
 
   @Field({ description: 'The client secret. Shown only here, once: store it now' })
   clientSecret!: string;
+}
+
+@ObjectType('RevokeAuthClientTokensPayload', { simpleResolvers: true })
+export class RevokeAuthClientTokensPayload {
+  @Field(() => AuthClientType)
+  authClient!: AuthClientType;
+
+  @Field(() => Int, { description: 'How many access tokens, refresh tokens, authorization codes and personal access tokens were revoked' })
+  revokedCount!: number;
+}
+
+@ObjectType('DeleteAuthClientPayload', { simpleResolvers: true })
+export class DeleteAuthClientPayload {
+  @Field(() => ID)
+  deletedAuthClientId!: string;
 }

@@ -7,6 +7,9 @@ import { AuthClientGrant } from './auth-client.entity.js';
 export const NAME_MAX_LENGTH = 255;
 export const REDIRECT_URI_MAX_LENGTH = 2000;
 export const REDIRECT_URIS_MAX_COUNT = 20;
+/** Access tokens live 60 s to 24 h, an hour by default; refresh tokens 1 h to 365 days, 30 days by default. */
+export const ACCESS_TOKEN_LIFETIME = { min: 60, max: 24 * 3600, default: 3600 } as const;
+export const REFRESH_TOKEN_LIFETIME = { min: 3600, max: 365 * 24 * 3600, default: 30 * 24 * 3600 } as const;
 
 export interface AuthClientDraft {
   name: string;
@@ -14,6 +17,11 @@ export interface AuthClientDraft {
   redirectUris?: readonly string[] | null;
   /** Scopes the client may ask for; openid, profile, email and offline_access are always allowed. */
   scopes?: readonly string[] | null;
+  /** A trusted first-party app: no consent page. False by default. */
+  skipConsent?: boolean | null;
+  /** Seconds; see ACCESS_TOKEN_LIFETIME and REFRESH_TOKEN_LIFETIME. */
+  accessTokenLifetime?: number | null;
+  refreshTokenLifetime?: number | null;
 }
 
 /** The draft as it will be stored: name trimmed, grants without repeats, redirect URIs trimmed, API scopes only. */
@@ -23,6 +31,9 @@ export interface NormalizedAuthClient {
   redirectUris: string[];
   /** In catalogue order. */
   scopes: string[];
+  skipConsent: boolean;
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -36,7 +47,21 @@ export function normalizeAuthClient(draft: AuthClientDraft): NormalizedAuthClien
     grants: [...new Set(draft.grants)].filter((grant): grant is AuthClientGrant => GRANT_VALUES.has(grant)),
     redirectUris: (draft.redirectUris ?? []).map((uri) => uri.trim()),
     scopes: API_SCOPE_NAMES.filter((scope) => draft.scopes?.includes(scope)),
+    skipConsent: draft.skipConsent ?? false,
+    accessTokenLifetime: draft.accessTokenLifetime ?? ACCESS_TOKEN_LIFETIME.default,
+    refreshTokenLifetime: draft.refreshTokenLifetime ?? REFRESH_TOKEN_LIFETIME.default,
   };
+}
+
+const describeSeconds = (seconds: number) => (seconds % 86400 === 0 ? `${seconds / 86400} days`
+  : seconds % 3600 === 0 ? `${seconds / 3600} hours` : `${seconds} seconds`);
+
+function lifetimeProblem(value: number | null | undefined, range: { min: number; max: number }, what: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    return `The ${what} lifetime must be a whole number of seconds from ${range.min} (${describeSeconds(range.min)}) to ${range.max} (${describeSeconds(range.max)})`;
+  }
+  return undefined;
 }
 
 
@@ -116,5 +141,9 @@ export function validateAuthClient(draft: AuthClientDraft): Problem[] {
   if (unknownScope !== undefined) {
     problems.push({ field: 'scopes', message: `Unknown scope "${unknownScope}"; choose from ${API_SCOPE_NAMES.join(', ')}` });
   }
+  const accessTokenLifetime = lifetimeProblem(draft.accessTokenLifetime, ACCESS_TOKEN_LIFETIME, 'access token');
+  if (accessTokenLifetime) problems.push({ field: 'accessTokenLifetime', message: accessTokenLifetime });
+  const refreshTokenLifetime = lifetimeProblem(draft.refreshTokenLifetime, REFRESH_TOKEN_LIFETIME, 'refresh token');
+  if (refreshTokenLifetime) problems.push({ field: 'refreshTokenLifetime', message: refreshTokenLifetime });
   return problems;
 }

@@ -76,4 +76,42 @@ export class Sql {
   async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row | undefined> {
     return (await this.run<Row>(text, values, options)).rows[0];
   }
+
+  /**
+   * Runs `work` in one transaction on one pooled connection: committed if it resolves, rolled back if it throws. All of
+   * its statements must go through the `tx` it is given (see STACK.md on PGlite: another connection would wait).
+   */
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const connection = await this.#pool.acquireConnection();
+    const tx = new SqlTransaction(connection);
+    try {
+      await tx.run('begin');
+      const result = await work(tx);
+      await tx.run('commit');
+      return result;
+    } catch (error) {
+      await tx.run('rollback').catch(() => {});
+      throw error;
+    } finally {
+      await this.#pool.releaseConnection(connection);
+    }
+  }
+}
+
+/** Statements inside Sql.transaction(), all on its one connection. */
+export class SqlTransaction {
+  constructor(private readonly connection: PgConnection) {}
+
+  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
+    const result = await this.connection.query<Row>({ text, values, types: DRIVER_TYPES });
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+
+  async rows<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.run<Row>(text, values)).rows;
+  }
+
+  async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<Row | undefined> {
+    return (await this.run<Row>(text, values)).rows[0];
+  }
 }

@@ -146,17 +146,19 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
         return;
       }
       await sql.run(
-        `insert into oidc_payloads (model, id, payload, grant_id, grant_key, uid, user_code, expires_at, consumed_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, null)
+        `insert into oidc_payloads (model, id, payload, grant_id, grant_key, uid, user_code, expires_at, consumed_at, client_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, null, $9)
          on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
            grant_key = excluded.grant_key, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at,
-           consumed_at = null`,
+           consumed_at = null, client_id = excluded.client_id`,
         [
           this.model, key, this.seal(key, stored), payload.grantId ?? null,
           payload.grantId && this.model !== GRANT ? hashId(payload.grantId) : null,
           payload.uid ? hashId(payload.uid) : null,
           payload.userCode ? hashId(payload.userCode) : null,
           expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+          // Plain, so everything a client holds can be revoked at once (client-tokens.ts).
+          typeof payload.clientId === 'string' ? payload.clientId : null,
         ],
         { prepare: true },
       );
@@ -207,6 +209,15 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
       await sql.run(`with serialized as materialized (select ${revokingGrant('$1::text')}) delete from oidc_payloads using serialized where grant_id = $1`, [grantId]);
     }
   };
+}
+
+/** The payload of a stored row, or undefined when it cannot be opened (see SqlAdapter.open); for client-tokens.ts. */
+export function openStoredPayload(secrets: Secrets, model: string, id: string, sealed: string): AdapterPayload | undefined {
+  try {
+    return JSON.parse(secrets.decrypt('oidc-payload', sealed, `${model}:${id}`)) as AdapterPayload;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Deletes the access token stored under this id (the keyed hash of its value). */

@@ -6,6 +6,12 @@ import type { AuthClientRecord } from '../auth-clients/auth-client.service.js';
 
 const WEB_SCHEMES = /^https?:/i;
 
+/** Our own client metadata (oidc-provider's extraClientMetadata), read by the ttl functions and loadExistingGrant. */
+export const ACCESS_TOKEN_LIFETIME = 'access_token_lifetime';
+export const REFRESH_TOKEN_LIFETIME = 'refresh_token_lifetime';
+export const SKIP_CONSENT = 'skip_consent';
+export const EXTRA_CLIENT_METADATA = [ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME, SKIP_CONSENT];
+
 export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
   const grantTypes = new Set<string>();
   if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
@@ -26,5 +32,8 @@ export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
     post_logout_redirect_uris: authClient.redirectUris,
     // Private-use schemes (com.example.app:/cb) belong to native apps (RFC 8252).
     application_type: authClient.redirectUris.every((uri) => WEB_SCHEMES.test(uri)) ? 'web' : 'native',
+    [ACCESS_TOKEN_LIFETIME]: authClient.accessTokenLifetime,
+    [REFRESH_TOKEN_LIFETIME]: authClient.refreshTokenLifetime,
+    [SKIP_CONSENT]: authClient.skipConsent,
   };
 }

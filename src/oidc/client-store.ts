@@ -13,7 +13,9 @@ export class ClientStore implements ClientSource {
   constructor(authClients: AuthClientService, feed: ChangeFeed) {
     this.#clients = new ChangeCache(feed, 'auth_clients', async (id) => {
       const authClient = await authClients.findById(id);
-      return authClient ? clientMetadata(authClient) : undefined;
+      // A disabled client does not exist for oidc-provider: no token endpoint, no sign-in, and the one token check
+      // refuses every token it holds. Its tokens are kept, so enabling it brings back those not yet expired.
+      return authClient?.enabled ? clientMetadata(authClient) : undefined;
     }, { byRow: true });
   }
 

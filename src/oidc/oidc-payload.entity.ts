@@ -8,6 +8,7 @@ import {
 @Index({ name: 'oidc_payloads_uid_index', properties: ['uid'] })
 @Index({ name: 'oidc_payloads_user_code_index', properties: ['userCode'] })
 @Index({ name: 'oidc_payloads_expires_at_index', properties: ['expiresAt'] })
+@Index({ name: 'oidc_payloads_client_id_index', properties: ['clientId'] })
 export class OidcPayload {
   /** oidc-provider's model name: AccessToken, RefreshToken, Session, ... */
   @PrimaryKey({ length: 64 })
@@ -28,6 +29,10 @@ export class OidcPayload {
   /** The stored id of the Grant (HMAC of grantId), so a token and its grant are read in one query. */
   @Property({ length: 64, nullable: true })
   grantKey?: string;
+
+  /** The auth client the row was issued to or for (plain: a client id is not a credential); null on rows written before it was recorded. */
+  @Property({ length: 255, nullable: true })
+  clientId?: string;
 
   /** HMAC of the session uid. */
   @Property({ length: 64, nullable: true })

@@ -15,6 +15,9 @@ import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
 import {
+  ACCESS_TOKEN_LIFETIME, EXTRA_CLIENT_METADATA, REFRESH_TOKEN_LIFETIME, SKIP_CONSENT,
+} from './client-metadata.js';
+import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
 import { compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken } from './provider-internals.js';
@@ -55,6 +58,11 @@ export const DPOP_SIGNING_ALGS: readonly AsymmetricSigningAlgorithm[] = ['ES256'
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
+type ProviderClient = InstanceType<Provider['Client']>;
+/** One of our own client metadata values (client-metadata.ts); oidc-provider keeps extra metadata under its own name. */
+const extra = <Value>(client: ProviderClient | undefined, name: string): Value | undefined => (
+  client as unknown as Record<string, Value> | undefined)?.[name];
+
 function configuration(deps: ProviderDeps): Configuration {
   return {
     adapter: createAdapterClass(deps.sql, deps.secrets, deps.clients),
@@ -68,6 +76,8 @@ function configuration(deps: ProviderDeps): Configuration {
       email: ['email', 'email_verified'],
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    // Per-client lifetimes and consent, from auth_clients; oidc-provider only carries them.
+    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA] },
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS] },
     // Only the code flow: the implicit and hybrid flows are deprecated by the OAuth 2.0 Security BCP (RFC 9700).
     responseTypes: ['code'],
@@ -112,14 +122,17 @@ function configuration(deps: ProviderDeps): Configuration {
     },
     pkce: { required: () => true },
     rotateRefreshToken: true,
+    // Each client's own lifetimes, for tokens issued from now on (also by the password grant). Personal access tokens
+    // carry their own expiry.
     ttl: {
-      AccessToken: HOUR,
+      AccessToken: (_ctx, _token, client) => extra<number>(client, ACCESS_TOKEN_LIFETIME) ?? HOUR,
       AuthorizationCode: 60,
       IdToken: HOUR,
       Interaction: HOUR,
       Session: 14 * DAY,
-      Grant: 30 * DAY,
-      RefreshToken: 30 * DAY,
+      // A grant outlives the refresh tokens issued under it.
+      Grant: (ctx) => Math.max(30 * DAY, extra<number>(ctx?.oidc?.client, REFRESH_TOKEN_LIFETIME) ?? 0),
+      RefreshToken: (_ctx, _token, client) => extra<number>(client, REFRESH_TOKEN_LIFETIME) ?? 30 * DAY,
     },
     interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
     // Consent is remembered per user and client: in this browser's session, or else from an earlier sign-in.
@@ -129,7 +142,16 @@ function configuration(deps: ProviderDeps): Configuration {
       const grantId = (result?.consent as { grantId?: string } | undefined)?.grantId
         ?? session.grantIdFor(client.clientId)
         ?? (await deps.orm.em.fork().findOne(OidcConsent, { user: session.accountId, client: client.clientId }))?.grantId;
-      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (!extra<boolean>(client, SKIP_CONSENT)) return existing;
+      // A trusted first-party app (skipConsent): what it asks for, within its allowed scopes, is granted without asking.
+      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const requested = [...(ctx.oidc.requestParamScopes ?? [])].filter((scope) => client.scope?.split(' ').includes(scope));
+      if (requested.length > 0) grant.addOIDCScope(requested.join(' '));
+      const claims = Object.keys({ ...ctx.oidc.claims?.id_token, ...ctx.oidc.claims?.userinfo });
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
     },
     renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }) {
       ctx.set(pageHeaders());
@@ -171,6 +193,19 @@ function codeFlowClientsOnly(provider: Provider) {
 }
 
 /**
+ * Records the client's use (a token issued, an introspection) in auth_clients.last_used_at, at most once a minute per
+ * client: after the answer is made, and mostly without a query (AuthClientService.touch).
+ */
+function recordClientUse(authClients: AuthClientService, logger: Logger) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    await next();
+    if (ctx.method !== 'POST' || ctx.status !== 200 || (ctx.path !== '/token' && ctx.path !== '/token/introspection')) return;
+    const clientId = ctx.oidc?.client?.clientId;
+    if (clientId) await authClients.touch(clientId).catch((error: unknown) => logger.error('could not record a client\'s use', { error: String(error) }));
+  };
+}
+
+/**
  * Revocation, logout, and a refused reuse of a code or refresh token (which revokes its grant) answer only once this
  * instance has heard the changes they made, so a token revoked here is refused by the very next request here.
  */
@@ -196,6 +231,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
+  provider.use(recordClientUse(deps.authClients, deps.logger));
   provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
   return provider;
 }

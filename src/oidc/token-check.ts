@@ -38,6 +38,16 @@ export interface TokenHolder {
 type CheckedToken = InstanceType<Provider['AccessToken']> | InstanceType<Provider['RefreshToken']>;
 type Grant = InstanceType<Provider['Grant']>;
 
+/** The grant types a token was issued through (gty, e.g. "authorization_code refresh_token") that a client must still allow. */
+const CLIENT_GRANT_TYPES = new Set(['authorization_code', 'password']);
+
+function stillAllowed(client: InstanceType<Provider['Client']>, token: CheckedToken): boolean {
+  const gty = (token as { gty?: string }).gty?.split(' ') ?? [];
+  if (gty.some((type) => CLIENT_GRANT_TYPES.has(type) && !client.grantTypeAllowed(type))) return false;
+  const allowed = parseScope(client.scope);
+  return [...parseScope(token.scope)].every((scope) => allowed.has(scope));
+}
+
 export class TokenCheck {
   readonly #known: TokenCache;
 
@@ -95,6 +105,9 @@ export class TokenCheck {
       personalToken ? this.personalAccessTokens.usable(token.jti) : undefined,
     ]);
     if (!client || !user) return null;
+    // A grant or scope removed from the client ends the tokens issued through it or carrying it (the update revokes
+    // them too; this covers a token written while it did).
+    if (!stillAllowed(client, token)) return null;
     // Every token but a personal access token comes from a grant; a revoked grant takes its tokens with it.
     if (token.grantId) {
       if (!grant || grant.isExpired || grant.clientId !== token.clientId || grant.accountId !== token.accountId) return null;

@@ -13,14 +13,14 @@ export class PersonalAccessTokenUsage implements PersonalAccessTokenUse {
   constructor(private readonly sql: Sql, private readonly secrets: Secrets) {}
 
   /**
-   * The token's id and last use if it may be used now: not revoked, not expired, its user active, and its client still
-   * allowing personal access tokens.
+   * The token's id and last use if it may be used now: not revoked, not expired, its user active, and its client enabled
+   * and still allowing personal access tokens.
    */
   async usable(value: string): Promise<UsablePersonalAccessToken | null> {
     return (await this.sql.one<UsablePersonalAccessToken>(
       `select t.id, t.last_used_at as "lastUsedAt" from personal_access_tokens t
        join users u on u.id = t.user_id and u.is_active
-       join auth_clients c on c.id = t.client_id and $2 = any(c.grants)
+       join auth_clients c on c.id = t.client_id and c.enabled and $2 = any(c.grants)
        where t.token_hash = $1 and t.revoked_at is null and t.expires_at > now()`,
       [storedIdOf(this.secrets, value), AuthClientGrant.PERSONAL_ACCESS],
       { prepare: true },
