@@ -1,7 +1,7 @@
 // The life of an auth client through GraphQL: edit, disable and enable, the kill switch, delete; what each does to the
 // tokens it issued, at /graphql, introspection, userinfo and refresh alike; lifetimes, skipConsent and the stale list.
 import { randomUUID } from 'node:crypto';
-import { PERMISSIONS, type PermissionName } from '../../src/access-control/permissions.js';
+import { PERMISSIONS } from '../../src/access-control/permissions.js';
 import { API_SCOPE_NAMES } from '../../src/access-control/scopes.js';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import { heard, startApp, useTestApp, type TestApp } from '../helpers/app.js';
@@ -46,6 +46,7 @@ type Data = Record<string, any>;
 const gql = (query: string, variables: Record<string, unknown> = {}, token = adminToken) => graphql<Data>(t.current.url, query, variables, token);
 const mutate = (name: MutationName, id: string, token = adminToken) => gql(MUTATIONS[name], variablesFor(name, id), token);
 const update = (input: Record<string, unknown>) => gql(MUTATIONS.update, { input });
+interface Connection { totalCount: number; edges: Array<{ node: { id: string; name: string; lastUsedAt: string | null } }> }
 const errorOf = (result: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => result.errors?.[0]?.extensions;
 
 /** What /graphql says to a bearer token: OK, or the error code. */
@@ -174,7 +175,7 @@ describe('permissions', () => {
       await createGroup(t.current, [PERMISSIONS.editAuthClients, PERMISSIONS.deleteAuthClients], [member]);
       return (await passwordGrant(t.current, console, member, ALL)).access_token;
     },
-    'Super Admin': async () => adminToken,
+    'Super Admin': () => Promise.resolve(adminToken),
     'Super Admin, token without auth_clients:write': async () => (await passwordGrant(t.current, console, admin, 'openid auth_clients:read')).access_token,
   };
   const allowed: Record<string, MutationName[]> = {
@@ -222,7 +223,7 @@ describe('disable and enable', () => {
       graphql: 'UNAUTHENTICATED', personalAccessToken: 'UNAUTHENTICATED', introspectedPersonalAccessToken: false, userinfo: 401,
     });
     const list = await gql('{ authClients(enabled: false, first: 100) { totalCount edges { node { id } } } }');
-    expect(list.data!.authClients.edges.map((edge: Data) => edge.node.id)).toContain(held.client.id);
+    expect((list.data!.authClients as Connection).edges.map((edge) => edge.node.id)).toContain(held.client.id);
 
     expect((await mutate('enable', held.client.id)).data!.enableAuthClient.enabled).toBe(true);
     expect((await oidc.tokenIntrospection(config, held.tokens.access_token)).active).toBe(true);
@@ -381,13 +382,13 @@ describe('lastUsedAt and the unusedSince filter', () => {
     const stale = async (since: Date) => (await gql(
       'query($search: String, $since: DateTimeISO) { authClients(search: $search, unusedSince: $since, first: 10) { totalCount edges { node { name lastUsedAt } } } }',
       { search: tag, since: since.toISOString() },
-    )).data!.authClients;
+    )).data!.authClients as Connection;
     const all = await stale(new Date(Date.now() + 60_000));
     expect(all.totalCount).toBe(3);
-    const lastUsed = Object.fromEntries(all.edges.map((edge: Data) => [edge.node.name.split(' ')[0], edge.node.lastUsedAt]));
+    const lastUsed: Record<string, string | null> = Object.fromEntries(all.edges.map((edge) => [edge.node.name.split(' ')[0]!, edge.node.lastUsedAt]));
     expect(lastUsed.unused).toBeNull();
     for (const name of ['used', 'introspecting']) {
-      expect(new Date(lastUsed[name]).getTime()).toBeGreaterThanOrEqual(started - 1000);
+      expect(new Date(lastUsed[name]!).getTime()).toBeGreaterThanOrEqual(started - 1000);
     }
     const onlyUnused = await stale(new Date(started - 1000));
     expect(onlyUnused).toEqual({ totalCount: 1, edges: [{ node: { name: `unused ${tag}`, lastUsedAt: null } }] });
