@@ -94,3 +94,11 @@ export const checkDpopRequired = checkDpopRequiredUntyped as (
 export const applyRefreshTokenBindings = applyRefreshTokenBindingsUntyped as (
   provider: Provider, ctx: KoaContextWithOIDC, accessToken: AccessToken, refreshToken: RefreshToken,
 ) => Promise<void>;
+
+/**
+ * One of our own client metadata values (oidc-provider's extraClientMetadata, see client-metadata.ts). The Client
+ * constructor camel-cases the metadata it recognises and keeps any other property under its own name: read it there.
+ */
+export function clientMetadataValue<Value>(client: InstanceType<Provider['Client']> | undefined, name: string): Value | undefined {
+  return (client as unknown as Record<string, Value> | undefined)?.[name];
+}

@@ -20,7 +20,9 @@ import {
 import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
-import { compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken } from './provider-internals.js';
+import {
+  clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken,
+} from './provider-internals.js';
 import type { TokenCheck } from './token-check.js';
 import { PERSONAL_ACCESS_GTY, type AccessTokenDraft, type AccessTokenStore } from './token-store.js';
 import { OidcConsent } from './consent.entity.js';
@@ -58,10 +60,7 @@ export const DPOP_SIGNING_ALGS: readonly AsymmetricSigningAlgorithm[] = ['ES256'
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-type ProviderClient = InstanceType<Provider['Client']>;
-/** One of our own client metadata values (client-metadata.ts); oidc-provider keeps extra metadata under its own name. */
-const extra = <Value>(client: ProviderClient | undefined, name: string): Value | undefined => (
-  client as unknown as Record<string, Value> | undefined)?.[name];
+const extra = clientMetadataValue;
 
 function configuration(deps: ProviderDeps): Configuration {
   return {

@@ -7,7 +7,7 @@ import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import { heard, startApp, useTestApp, type TestApp } from '../helpers/app.js';
 import { FormBrowser } from '../helpers/browser.js';
 import {
-  createClient, createGroup, createUser, settled, type TestClient, type TestUser,
+  changeInSql, createClient, createGroup, createUser, settled, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
 import { graphql } from '../helpers/graphql.js';
 import {
@@ -278,6 +278,17 @@ describe('revokeAuthClientTokens', () => {
     await mutate('revoke', held.client.id);
     expect((await mutate('revoke', held.client.id)).data!.revokeAuthClientTokens.revokedCount).toBe(0);
   });
+
+  it('also finds rows stored before oidc_payloads recorded their client', async () => {
+    const held = await clientWithTokens();
+    const other = await clientWithTokens();
+    await changeInSql(t.current, 'update oidc_payloads set client_id = null where client_id in (?, ?)', [held.client.id, other.client.id]);
+    expect((await mutate('revoke', held.client.id)).data!.revokeAuthClientTokens.revokedCount).toBe(3);
+    expect(await outcome(held.tokens.access_token)).toBe('UNAUTHENTICATED');
+    expect(await outcome(held.pat)).toBe('UNAUTHENTICATED');
+    // Another client's rows, also without their client recorded, are left alone.
+    expect(await answers(other)).toEqual(WORKING);
+  });
 });
 
 describe('deleteAuthClient', () => {
@@ -321,6 +332,15 @@ describe('removing a grant or a scope', () => {
     expect(await outcome(held.tokens.access_token)).toBe('OK');
     // Adding the grant back does not revive it: it was revoked.
     await update({ id: held.client.id, grants: ['PASSWORD', 'PERSONAL_ACCESS'] });
+    expect(await outcome(held.pat)).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a token whose grant was taken from the client behind the back of the service, its row still there', async () => {
+    const held = await clientWithTokens();
+    await changeInSql(t.current, "update auth_clients set grants = '{personal_access}' where id = ?", [held.client.id]);
+    expect(await outcome(held.tokens.access_token)).toBe('UNAUTHENTICATED');
+    expect(await outcome(held.pat)).toBe('OK');
+    await changeInSql(t.current, "update auth_clients set scopes = '{}' where id = ?", [held.client.id]);
     expect(await outcome(held.pat)).toBe('UNAUTHENTICATED');
   });
 
@@ -399,6 +419,17 @@ describe('lastUsedAt and the unusedSince filter', () => {
     await passwordGrant(t.current, used, user, 'openid');
     expect(await lastUsedAt()).toEqual(first);
   });
+});
+
+it('announces a change of a client to the caches, but not the recording of its use', async () => {
+  const client = await createClient(t.current);
+  await settled(t.current);
+  const announced: string[] = [];
+  t.current.app.changes.on('auth_clients', (id) => announced.push(id));
+  await changeInSql(t.current, 'update auth_clients set last_used_at = now() where id = ?', [client.id]);
+  expect(announced).toEqual([]);
+  await changeInSql(t.current, 'update auth_clients set enabled = false, last_used_at = now() where id = ?', [client.id]);
+  expect(announced).toEqual([client.id]);
 });
 
 describe('skipConsent', () => {

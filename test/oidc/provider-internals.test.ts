@@ -9,8 +9,9 @@ import * as jose from 'jose';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import {
-  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, GRANT_TYPE_NOT_ALLOWED, validateDpop, type DpopProof,
+  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, clientMetadataValue, GRANT_TYPE_NOT_ALLOWED, validateDpop, type DpopProof,
 } from '../../src/oidc/provider-internals.js';
+import { ACCESS_TOKEN_LIFETIME, SKIP_CONSENT } from '../../src/oidc/client-metadata.js';
 import { useTestApp } from '../helpers/app.js';
 import { dpopKey, dpopProof } from '../helpers/dpop.js';
 import { createClient, createUser, type TestClient } from '../helpers/fixtures.js';
@@ -173,5 +174,17 @@ describe('applyRefreshTokenBindings (lib/helpers/grant_refresh_token.js)', () =>
     };
     expect(await bind('none')).toBe('thumb');
     expect(await bind('client_secret_basic')).toBeUndefined();
+  });
+});
+
+describe('our own client metadata on a Client (clientMetadataValue)', () => {
+  it('is still kept under its own name, beside the camel-cased metadata oidc-provider recognises', async () => {
+    expect(await source('models/client.js')).toMatch(/if \(!instance\(provider\)\.RECOGNIZED_METADATA\.includes\(key\)\) \{\s*return key;/);
+    const { id } = await createClient(t.current);
+    await t.current.app.services.authClients.update(id, { accessTokenLifetime: 321, skipConsent: true });
+    await t.current.app.changes.sync();
+    const found = await t.current.app.provider.Client.find(id);
+    expect(clientMetadataValue(found, ACCESS_TOKEN_LIFETIME)).toBe(321);
+    expect(clientMetadataValue(found, SKIP_CONSENT)).toBe(true);
   });
 });
