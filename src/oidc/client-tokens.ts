@@ -1,6 +1,7 @@
 // Revoking what an auth client holds, all at once or only the tokens issued through some grants or carrying some
 // scopes: access and refresh tokens, authorization codes, grants, remembered consents and personal access tokens.
-// Rows carry their client in oidc_payloads.client_id; rows written before that column existed are opened to find it.
+// Rows carry their client in oidc_payloads.client_id; unexpired rows written before that column existed are opened to
+// find it (they expire within the longest refresh token lifetime of that time, 30 days).
 import type { SqlTransaction } from '../db/sql.js';
 import type { Secrets } from '../shared/secrets.js';
 import { openStoredPayload, storedIdOf } from './adapter.js';
@@ -30,7 +31,7 @@ const wordsOf = (value: unknown) => new Set(typeof value === 'string' ? value.sp
 export async function revokeClientTokens(tx: SqlTransaction, secrets: Secrets, clientId: string, selection?: TokenSelection): Promise<number> {
   const rows = await tx.rows<Row>(
     `select model, id, payload, client_id as "clientId", grant_id as "grantId" from oidc_payloads
-     where (client_id = $1 or client_id is null) and model = any($2)`,
+     where (client_id = $1 or (client_id is null and (expires_at is null or expires_at > now()))) and model = any($2)`,
     [clientId, [...ISSUED, GRANT]],
   );
   const everything = !selection;

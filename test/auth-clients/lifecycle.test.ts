@@ -222,10 +222,16 @@ describe('disable and enable', () => {
     }).toEqual({
       graphql: 'UNAUTHENTICATED', personalAccessToken: 'UNAUTHENTICATED', introspectedPersonalAccessToken: false, userinfo: 401,
     });
-    const list = await gql('{ authClients(enabled: false, first: 100) { totalCount edges { node { id } } } }');
-    expect((list.data!.authClients as Connection).edges.map((edge) => edge.node.id)).toContain(held.client.id);
+    const disabledList = async () => (await gql('{ authClients(enabled: false, first: 100) { totalCount edges { node { id } } } }')).data!.authClients as Connection;
+    const whileDisabled = await disabledList();
+    expect(whileDisabled.edges.map((edge) => edge.node.id)).toContain(held.client.id);
+    expect(whileDisabled.totalCount).toBe(whileDisabled.edges.length);
 
     expect((await mutate('enable', held.client.id)).data!.enableAuthClient.enabled).toBe(true);
+    // The counted list follows at once (the count cache forgets on any change of a client).
+    const afterEnable = await disabledList();
+    expect(afterEnable.edges.map((edge) => edge.node.id)).not.toContain(held.client.id);
+    expect(afterEnable.totalCount).toBe(whileDisabled.totalCount - 1);
     expect((await oidc.tokenIntrospection(config, held.tokens.access_token)).active).toBe(true);
     expect(await answers(held)).toEqual(WORKING);
   });
