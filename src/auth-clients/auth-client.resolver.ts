@@ -4,6 +4,7 @@ import {
 } from 'type-graphql';
 import { AccessControlService } from '../access-control/access-control.service.js';
 import { UserType } from '../users/user.type.js';
+import type { ViewerRecord } from '../users/user.service.js';
 import type { Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
 import { AuthClientService } from './auth-client.service.js';
@@ -13,6 +14,28 @@ import {
 import { AuthClientsArgs, CreateAuthClientInput, UpdateAuthClientInput } from './auth-client.input.js';
 
 const accessControl = new AccessControlService();
+
+/**
+ * The creators asked for in one request, read in one query per batch: a list of clients asking for createdBy would
+ * otherwise cost a query per client. Keyed by the request's context.
+ */
+const creatorBatches = new WeakMap<object, { ids: Set<string>; loaded: Promise<Map<string, ViewerRecord>> }>();
+
+function loadCreator(service: AuthClientService, context: object, id: string): Promise<ViewerRecord | undefined> {
+  let batch = creatorBatches.get(context);
+  if (!batch) {
+    const ids = new Set<string>();
+    // Fields of every item of a list are resolved before the next turn of the event loop: gather them, then read once.
+    const loaded = new Promise<void>((resolve) => { setImmediate(resolve); }).then(() => {
+      creatorBatches.delete(context);
+      return service.findCreators([...ids]);
+    });
+    batch = { ids, loaded };
+    creatorBatches.set(context, batch);
+  }
+  batch.ids.add(id);
+  return batch.loaded.then((creators) => creators.get(id));
+}
 
 @Resolver(() => AuthClientType)
 export class AuthClientResolver {
@@ -74,15 +97,16 @@ export class AuthClientResolver {
   }
 
   @FieldResolver(() => UserType, { nullable: true, description: 'Who created it; null when the CLI did, or that user is gone' })
-  async createdBy(@Root() authClient: AuthClientType): Promise<UserType | null> {
-    const user = await this.service.findCreator(authClient.createdById);
-    return user && Object.assign(new UserType(), {
+  async createdBy(@Root() authClient: AuthClientType, @Ctx() context: Context): Promise<UserType | null> {
+    if (!authClient.createdById) return null;
+    const user = await loadCreator(this.service, context, authClient.createdById);
+    return user ? Object.assign(new UserType(), {
       id: user.id,
       username: user.username,
       email: user.email,
       isSuperAdmin: user.isSuperAdmin,
       effectivePermissions: [...accessControl.effectivePermissions(user)].sort(),
       createdAt: user.createdAt,
-    });
+    }) : null;
   }
 }

@@ -231,19 +231,20 @@ export class AuthClientService {
     );
   }
 
-  /** Who created a client, with their permissions, even if deactivated; null when the CLI did or they are gone. */
-  async findCreator(createdById: string | null): Promise<ViewerRecord | null> {
-    if (!createdById) return null;
-    return (await this.sql.one<ViewerRecord>(
+  /** Who created these clients, with their permissions, even if deactivated; absent when the CLI did or they are gone. */
+  async findCreators(createdByIds: readonly string[]): Promise<Map<string, ViewerRecord>> {
+    if (createdByIds.length === 0) return new Map();
+    const rows = await this.sql.rows<ViewerRecord>(
       `select u.id, u.username, u.email, u.is_super_admin as "isSuperAdmin", u.created_at as "createdAt",
          case when u.is_super_admin then '{}'::text[] else array(
            select permission_name from user_permissions where user_id = u.id
            union
            select gp.permission_name from group_permissions gp join group_members gm on gm.group_id = gp.group_id where gm.user_id = u.id
          ) end as "grantedPermissions"
-       from users u where u.id = $1`,
-      [createdById],
-    )) ?? null;
+       from users u where u.id = any($1::uuid[])`,
+      [[...new Set(createdByIds)]],
+    );
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {

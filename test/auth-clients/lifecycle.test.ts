@@ -122,6 +122,26 @@ describe('updateAuthClient', () => {
     });
   });
 
+  it('names the creator of each client in a list, and none once that user is gone', async () => {
+    const tag = randomUUID();
+    const creator = await createUser(t.current, { permissions: [PERMISSIONS.createAuthClients, PERMISSIONS.viewAuthClients] });
+    const creatorToken = (await passwordGrant(t.current, console, creator, ALL)).access_token;
+    const create = (name: string, token: string) => gql('mutation($input: CreateAuthClientInput!) { createAuthClient(input: $input) { clientSecret } }', {
+      input: { name: `${name} ${tag}`, grants: ['PASSWORD'] },
+    }, token);
+    await create('a', adminToken);
+    await create('b', creatorToken);
+    await create('c', creatorToken);
+    const creators = async () => ((await gql('query($search: String) { authClients(search: $search) { edges { node { name createdBy { username effectivePermissions } } } } }', { search: tag }))
+      .data!.authClients.edges as Array<{ node: { name: string; createdBy: { username: string; effectivePermissions: string[] } | null } }>)
+      .map(({ node }) => [node.name.split(' ')[0], node.createdBy?.username ?? null, node.createdBy?.effectivePermissions.length ?? 0]);
+    expect(await creators()).toEqual([
+      ['a', admin.username, expect.any(Number)], ['b', creator.username, 2], ['c', creator.username, 2],
+    ]);
+    await changeInSql(t.current, 'delete from users where id = ?', [creator.user.id]);
+    expect(await creators()).toEqual([['a', admin.username, expect.any(Number)], ['b', null, 0], ['c', null, 0]]);
+  });
+
   const taken = `Taken ${randomUUID()}`;
   it.each([
     ['a blank name', { name: '   ' }, 'name'],
