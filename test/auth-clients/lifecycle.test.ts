@@ -482,4 +482,18 @@ describe('skipConsent', () => {
     expect(tokens.scope).toBe('openid profile');
     expect(await outcome(tokens.access_token)).toBe('OK');
   });
+
+  it('ends code-flow tokens when AUTHORIZATION_CODE is removed, and keeps password-grant ones', async () => {
+    const client = await createClient(t.current, [AuthClientGrant.AUTHORIZATION_CODE, AuthClientGrant.PASSWORD], [REDIRECT]);
+    await update({ id: client.id, skipConsent: true });
+    const { next, config, verifier } = await signInThrough(client);
+    const codeFlow = await oidc.authorizationCodeGrant(config, new URL(next.url), { pkceCodeVerifier: verifier, expectedState: 'st' });
+    const password = await passwordGrant(t.current, client, await createUser(t.current), 'openid');
+    expect(await outcome(codeFlow.access_token)).toBe('OK');
+    const result = await update({ id: client.id, grants: ['PASSWORD'] });
+    expect(result.data!.updateAuthClient).toMatchObject({ grants: ['PASSWORD'], redirectUris: [] });
+    expect(await outcome(codeFlow.access_token)).toBe('UNAUTHENTICATED');
+    expect(await outcome(password.access_token)).toBe('OK');
+    expect(await rowsOf(client.id)).toEqual({ AccessToken: 1, Grant: 1 });
+  });
 });
