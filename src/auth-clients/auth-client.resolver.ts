@@ -1,6 +1,6 @@
 // Thin GraphQL resolvers for auth clients: parse arguments, call the service, shape the result.
 import {
-  Arg, Args, Ctx, ID, Mutation, Query, Resolver,
+  Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root,
 } from 'type-graphql';
 import type { Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
@@ -27,7 +27,14 @@ export class AuthClientResolver {
 
   @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients and the scope auth_clients:write' })
   async createAuthClient(@Ctx() { viewer }: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
-    const { authClient, clientSecret } = await this.service.create(input, viewer?.user);
+    const { authClient, clientSecret } = await this.service.create(input, viewer?.user ?? undefined);
     return { authClient: AuthClientType.from(authClient), clientSecret };
+  }
+
+  @FieldResolver(() => [String], {
+    description: 'The permissions granted to the client, which it holds acting as itself with a client-credentials token; none by default',
+  })
+  async permissions(@Root() authClient: AuthClientType): Promise<string[]> {
+    return this.service.permissionsOf(authClient.id);
   }
 }

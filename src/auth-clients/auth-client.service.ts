@@ -3,7 +3,7 @@
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
-import { ValidationFailed, type Problem } from '../shared/errors.js';
+import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
 import { escapeLike, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
@@ -90,6 +90,30 @@ export class AuthClientService {
   async findById(id: string): Promise<AuthClientRecord | null> {
     if (!isUuid(id)) return null;
     return (await this.sql.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1`, [id], { prepare: true })) ?? null;
+  }
+
+  /** The names of the permissions granted to the client, which it holds acting as itself (client credentials). */
+  async permissionsOf(id: string): Promise<string[]> {
+    if (!isUuid(id)) return [];
+    const rows = await this.sql.rows<{ name: string }>(
+      'select permission_name as name from client_permissions where client_id = $1 order by permission_name',
+      [id],
+      { prepare: true },
+    );
+    return rows.map((row) => row.name);
+  }
+
+  /** Grants the client a permission of the catalogue (the caller checked the name); granting it twice changes nothing. */
+  async grantPermission(id: string, permissionName: string): Promise<AuthClientRecord> {
+    const authClient = await this.findById(id);
+    if (!authClient) throw new NotFound(`There is no auth client with the id "${id}"`);
+    // A client deleted meanwhile inserts nothing: the foreign key would refuse it, the select finds no row.
+    await this.sql.run(
+      `insert into client_permissions (client_id, permission_name) select id, $2 from auth_clients where id = $1
+       on conflict do nothing`,
+      [id, permissionName],
+    );
+    return authClient;
   }
 
   verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {
