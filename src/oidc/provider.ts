@@ -77,7 +77,8 @@ function configuration(deps: ProviderDeps): Configuration {
       dPoP: { enabled: true },
       // Machine to machine (RFC 6749 §4.4), for clients with the CLIENT_CREDENTIALS grant. With no `resource` parameter
       // (resourceIndicators' default) the token is opaque, has no aud, and carries the requested scopes the client may
-      // ask for (its `scope` metadata; others are invalid_scope): a token for this service's own /graphql.
+      // ask for (its `scope` metadata; others are invalid_scope; names outside the catalogue are dropped, and the
+      // response's `scope` says what was granted, RFC 6749 §3.3): a token for this service's own /graphql.
       clientCredentials: { enabled: true },
       // The sign-in and consent pages arrive with the Authorization Code issue; the dev pages must never run.
       devInteractions: { enabled: false },

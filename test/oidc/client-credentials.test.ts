@@ -63,6 +63,8 @@ describe('the grant at /oidc/token', () => {
   it('gives invalid_scope for a scope the client may not ask for, and invalid_client for a wrong secret', async () => {
     const client = await machine(['auth_clients:read']);
     expect(await oauthError(clientCredentials(client, 'auth_clients:write'))).toMatchObject({ error: 'invalid_scope', status: 400 });
+    // A name outside the catalogue is dropped (as oidc-provider does), and the answer says what was granted.
+    expect(await clientCredentials(client, 'auth_clients:read admin')).toMatchObject({ scope: 'auth_clients:read' });
     expect(await oauthError(clientCredentials({ id: client.id, secret: 'acs_wrong' }))).toMatchObject({ error: 'invalid_client', status: 401 });
   });
 
