@@ -158,6 +158,15 @@ describe('its token at /graphql acts as the client', () => {
     expect(await t.current.em().execute('select count(*)::int as count from client_permissions where client_id = ?', [client.id])).toEqual([{ count: 0 }]);
   });
 
+  it('stops working at once when revoked, after being accepted', async () => {
+    const client = await machine();
+    await grantThroughCli(client, PERMISSIONS.viewAuthClients);
+    const { access_token: token } = await clientCredentials(client);
+    expect((await graphql(t.current.url, LIST_AUTH_CLIENTS, {}, token)).errors).toBeUndefined();
+    await oidc.tokenRevocation(await clientConfig(t.current, client), token);
+    expect((await graphql(t.current.url, LIST_AUTH_CLIENTS, {}, token)).status).toBe(401);
+  });
+
   it('bound by DPoP, needs a proof by its key at /graphql', async () => {
     const client = await machine();
     await grantThroughCli(client, PERMISSIONS.viewAuthClients);
