@@ -158,6 +158,15 @@ describe('its token at /graphql acts as the client', () => {
     expect(await t.current.em().execute('select count(*)::int as count from client_permissions where client_id = ?', [client.id])).toEqual([{ count: 0 }]);
   });
 
+  it('loses a scope at once when the client may no longer ask for it', async () => {
+    const client = await machine();
+    await grantThroughCli(client, PERMISSIONS.viewAuthClients);
+    const { access_token: token } = await clientCredentials(client);
+    expect((await graphql(t.current.url, LIST_AUTH_CLIENTS, {}, token)).errors).toBeUndefined();
+    await changeInSql(t.current, "update auth_clients set scopes = '{auth_clients:write}' where id = ?", [client.id]);
+    expect((await graphql(t.current.url, LIST_AUTH_CLIENTS, {}, token)).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredScope: 'auth_clients:read' });
+  });
+
   it('stops working at once when revoked, after being accepted', async () => {
     const client = await machine();
     await grantThroughCli(client, PERMISSIONS.viewAuthClients);
