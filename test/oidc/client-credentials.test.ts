@@ -196,6 +196,19 @@ describe('its token at /graphql acts as the client', () => {
 });
 
 describe('permission:grant --client', () => {
+  it('with client:create --grant client_credentials, sets up a machine client from the shell alone', async () => {
+    const created = await cli(['client:create', '--name', 'Nightly sync', '--grant', 'client_credentials', '--scope', 'auth_clients:read', '--json']);
+    expect({ code: created.code, stderr: created.stderr }).toEqual({ code: 0, stderr: '' });
+    const { id, secret, grants, redirectUris } = JSON.parse(created.stdout) as { id: string; secret: string; grants: string[]; redirectUris: string[] };
+    expect({ grants, redirectUris }).toEqual({ grants: ['client_credentials'], redirectUris: [] });
+    const client = { id, secret };
+    const text = await cli(['permission:grant', '--client', id, '--permission', PERMISSIONS.viewAuthClients]);
+    expect(text).toMatchObject({ code: 0, stdout: `Granted ${PERMISSIONS.viewAuthClients} to the auth client "Nightly sync" (${id})\n` });
+    await settled(t.current);
+    const { access_token: token } = await clientCredentials(client);
+    expect((await graphql(t.current.url, LIST_AUTH_CLIENTS, {}, token)).errors).toBeUndefined();
+  });
+
   it('refuses an unknown client, a malformed id, and more than one holder', async () => {
     const unknown = await cli(['permission:grant', '--client', '00000000-0000-0000-0000-000000000000', '--permission', PERMISSIONS.viewAuthClients]);
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/no auth client/) });
