@@ -78,7 +78,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
     // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
-    const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes);
+    const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes, authClients);
     const providers = new ProviderHost({
       config, orm, sql, secrets, clients, changes, logger, users, authClients, tokenCheck,
     }, keys);

@@ -28,8 +28,9 @@ Commands:
   user:create --username U --email E (--password P | --password-stdin) [--super-admin]
   group:create --name G
   group:add-user --group G --username U
-  permission:grant (--username U | --group G) --permission NAME
-  client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
+  permission:grant (--username U | --group G | --client CLIENT_ID) --permission NAME
+                       to a client: what it may do acting as itself (client_credentials grant)
+  client:create --name N --grant authorization_code|password|personal_access|client_credentials [--grant ...] [--redirect-uri URL ...]
                 [--scope S ...]  the API scopes it may ask for, e.g. auth_clients:read auth_clients:write
                 [--skip-consent true|false] [--access-token-lifetime 1h] [--refresh-token-lifetime 30d]
   client:update --client ID [--name N] [--grant G ...] [--redirect-uri URL ...] [--scope S ...]
@@ -101,6 +102,7 @@ const GRANTS: Record<string, AuthClientGrant> = {
   authorization_code: AuthClientGrant.AUTHORIZATION_CODE,
   password: AuthClientGrant.PASSWORD,
   personal_access: AuthClientGrant.PERSONAL_ACCESS,
+  client_credentials: AuthClientGrant.CLIENT_CREDENTIALS,
 };
 
 const UNIT_SECONDS: Record<string, number> = {
@@ -126,7 +128,7 @@ function booleanOption(values: Values, name: 'skip-consent'): boolean | undefine
 function grantsOption(values: Values): AuthClientGrant[] | undefined {
   return values.grant?.map((grant) => {
     const known = GRANTS[grant.trim().toLowerCase()];
-    if (!known) throw new UsageError(`unknown --grant "${grant}"; use authorization_code, password or personal_access`);
+    if (!known) throw new UsageError(`unknown --grant "${grant}"; use authorization_code, password, personal_access or client_credentials`);
     return known;
   });
 }
@@ -181,9 +183,17 @@ const commands: Record<string, Command> = {
     };
   },
 
-  async 'permission:grant'(em, values, { accessControl, users }) {
-    if ((values.username === undefined) === (values.group === undefined)) throw new UsageError('give exactly one of --username and --group');
+  async 'permission:grant'(em, values, { accessControl, users, authClients }) {
+    const holders = [values.username, values.group, values.client].filter((value) => value !== undefined);
+    if (holders.length !== 1) throw new UsageError('give exactly one of --username, --group and --client');
     const permission = await accessControl.findPermission(em, required(values, 'permission'));
+    if (values.client !== undefined) {
+      const authClient = await authClients.grantPermission(required(values, 'client'), permission.name);
+      return {
+        result: { permission: permission.name, client: authClient.id },
+        text: `Granted ${permission.name} to the auth client "${authClient.name}" (${authClient.id})`,
+      };
+    }
     let holder;
     if (values.username !== undefined) {
       holder = await users.findByUsername(em, values.username);
@@ -294,7 +304,7 @@ const commands: Record<string, Command> = {
       authClients: services.authClients,
       logger: createLogger('silent'),
       // Nothing here checks a token: the provider only mints one.
-      tokenCheck: new TokenCheck(services.users, new PersonalAccessTokenUsage(services.sql, services.secrets), services.secrets, services.changes),
+      tokenCheck: new TokenCheck(services.users, new PersonalAccessTokenUsage(services.sql, services.secrets), services.secrets, services.changes, services.authClients),
     }, keys);
     const personalAccessTokens = new PersonalAccessTokenService(providers, services.config.personalAccessTokenMaxDays);
     // Run on the server by an operator: no token of theirs limits the scopes, only the client's allowed ones.

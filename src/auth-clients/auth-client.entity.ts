@@ -1,15 +1,18 @@
 // An application allowed to call the API: its grants, redirect URLs and hashed secret. Its id is the OAuth client_id.
 import {
-  Check, Entity, Enum, Index, ManyToOne, Property, Unique, type Ref,
+  Check, Collection, Entity, Enum, Index, ManyToMany, ManyToOne, Property, Unique, type Ref,
 } from '@mikro-orm/core';
 import { BaseEntity } from '../db/base.entity.js';
 import { API_SCOPE_NAMES } from '../access-control/scopes.js';
+import { Permission } from '../access-control/permission.entity.js';
 import { User } from '../users/user.entity.js';
 
 export enum AuthClientGrant {
   AUTHORIZATION_CODE = 'authorization_code',
   PASSWORD = 'password',
   PERSONAL_ACCESS = 'personal_access',
+  /** Machine to machine: the client gets tokens for itself, acting as itself (RFC 6749 §4.4). */
+  CLIENT_CREDENTIALS = 'client_credentials',
 }
 
 @Entity({ tableName: 'auth_clients' })
@@ -20,7 +23,7 @@ export enum AuthClientGrant {
 // Last line of defence under the service's validation: no blank name, no empty or unknown grant.
 @Check({ name: 'auth_clients_name_check', expression: `"name" = btrim("name") and "name" <> ''` })
 @Check({ name: 'auth_clients_scopes_check', expression: `"scopes" <@ array[${API_SCOPE_NAMES.map((scope) => `'${scope}'`).join(', ')}]::text[]` })
-@Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access']::text[]` })
+@Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access', 'client_credentials']::text[]` })
 @Check({ name: 'auth_clients_access_token_lifetime_check', expression: '"access_token_lifetime" >= 60 and "access_token_lifetime" <= 86400' })
 @Check({ name: 'auth_clients_refresh_token_lifetime_check', expression: '"refresh_token_lifetime" >= 3600 and "refresh_token_lifetime" <= 31536000' })
 export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdBy' | 'enabled' | 'skipConsent' | 'accessTokenLifetime' | 'refreshTokenLifetime' | 'lastUsedAt'> {
@@ -67,4 +70,10 @@ export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdB
   @Index({ name: 'auth_clients_last_used_at_index' })
   @Property({ type: 'datetime', nullable: true })
   lastUsedAt?: Date | null;
+
+  /** What the client may do at /graphql acting as itself, with a client-credentials token; none by default. */
+  @ManyToMany({
+    entity: () => Permission, pivotTable: 'client_permissions', joinColumn: 'client_id', inverseJoinColumn: 'permission_name',
+  })
+  permissions = new Collection<Permission>(this);
 }

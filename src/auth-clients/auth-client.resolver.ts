@@ -62,7 +62,7 @@ export class AuthClientResolver {
 
   @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients and the scope auth_clients:write' })
   async createAuthClient(@Ctx() { viewer }: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
-    const { authClient, clientSecret } = await this.service.create(input, viewer?.user);
+    const { authClient, clientSecret } = await this.service.create(input, viewer?.user ?? undefined);
     return { authClient: AuthClientType.from(authClient), clientSecret };
   }
 
@@ -108,5 +108,12 @@ export class AuthClientResolver {
       effectivePermissions: [...accessControl.effectivePermissions(user)].sort(),
       createdAt: user.createdAt,
     }) : null;
+  }
+
+  @FieldResolver(() => [String], {
+    description: 'The permissions granted to the client, which it holds acting as itself with a client-credentials token; none by default',
+  })
+  async permissions(@Root() authClient: AuthClientType): Promise<string[]> {
+    return this.service.permissionsOf(authClient.id);
   }
 }

@@ -80,6 +80,7 @@ const GRANT_TYPES_OF: Record<AuthClientGrant, string[]> = {
   [AuthClientGrant.AUTHORIZATION_CODE]: ['authorization_code'],
   [AuthClientGrant.PASSWORD]: ['password'],
   [AuthClientGrant.PERSONAL_ACCESS]: ['personal_access'],
+  [AuthClientGrant.CLIENT_CREDENTIALS]: ['client_credentials'],
 };
 
 export const authClientNotFound = (id: string) => new NotFound(`There is no auth client with the id "${id}"`);
@@ -245,6 +246,30 @@ export class AuthClientService {
       [[...new Set(createdByIds)]],
     );
     return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** The names of the permissions granted to the client, which it holds acting as itself (client credentials). */
+  async permissionsOf(id: string): Promise<string[]> {
+    if (!isUuid(id)) return [];
+    const rows = await this.sql.rows<{ name: string }>(
+      'select permission_name as name from client_permissions where client_id = $1 order by permission_name',
+      [id],
+      { prepare: true },
+    );
+    return rows.map((row) => row.name);
+  }
+
+  /** Grants the client a permission of the catalogue (the caller checked the name); granting it twice changes nothing. */
+  async grantPermission(id: string, permissionName: string): Promise<AuthClientRecord> {
+    const authClient = await this.findById(id);
+    if (!authClient) throw new NotFound(`There is no auth client with the id "${id}"`);
+    // A client deleted meanwhile inserts nothing: the foreign key would refuse it, the select finds no row.
+    await this.sql.run(
+      `insert into client_permissions (client_id, permission_name) select id, $2 from auth_clients where id = $1
+       on conflict do nothing`,
+      [id, permissionName],
+    );
+    return authClient;
   }
 
   verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {

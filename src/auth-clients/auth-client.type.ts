@@ -15,6 +15,7 @@ registerEnumType(AuthClientGrant, {
     AUTHORIZATION_CODE: { description: 'Sends the user to sign in, then back to a redirect URL with a code' },
     PASSWORD: { description: 'A legacy or first-party app sends the user\'s username and password' },
     PERSONAL_ACCESS: { description: 'Users create personal access tokens through this client' },
+    CLIENT_CREDENTIALS: { description: 'Machine to machine: the client gets tokens acting as itself, with the permissions granted to it' },
   },
 });
 

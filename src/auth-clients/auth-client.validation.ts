@@ -113,7 +113,7 @@ export function validateAuthClient(draft: AuthClientDraft): Problem[] {
 
   const unknown = draft.grants.filter((grant) => !GRANT_VALUES.has(grant));
   if (draft.grants.length === 0) {
-    problems.push({ field: 'grants', message: 'Choose at least one grant: Authorization Code, Password or Personal Access Tokens' });
+    problems.push({ field: 'grants', message: 'Choose at least one grant: Authorization Code, Password, Personal Access Tokens or Client Credentials' });
   } else if (unknown.length > 0) {
     problems.push({ field: 'grants', message: `Unknown grant "${unknown[0]}"; choose from ${[...GRANT_VALUES].join(', ')}` });
   }

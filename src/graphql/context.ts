@@ -9,8 +9,14 @@ import type { TokenCheck } from '../oidc/token-check.js';
 import { checkSenderConstraint, dpopRefusal, type AuthScheme } from './dpop.js';
 
 export interface Viewer {
-  user: UserRecord;
-  /** Effective permission names; kept from an earlier request only until any grant of permissions changes. */
+  /** The signed-in user; null when an auth client acts as itself (a client-credentials token, see `client`). */
+  user: UserRecord | null;
+  /** The auth client acting as itself, for a client-credentials token only. */
+  client?: { id: string };
+  /**
+   * Effective permission names: the user's, or the ones granted to the client acting as itself. Kept from an earlier
+   * request only until any grant of permissions changes.
+   */
   permissions: ReadonlySet<string>;
   /** The scopes of the token the request came with: what it may use of those permissions. */
   scopes: ReadonlySet<string>;
@@ -58,6 +64,9 @@ export function createContextFactory({
     await checkSenderConstraint(providers.current, {
       scheme, proof: req.headers.dpop, token: value, jkt: holder.jkt, method: req.method ?? '', url: graphqlUrl,
     });
+    if (!holder.user) {
+      return { user: null, client: { id: holder.clientId }, permissions: new Set(holder.client?.permissions), scopes: holder.scopes };
+    }
     const { grantedPermissions: _granted, ...user } = holder.user;
     return { user, permissions: accessControl.effectivePermissions(holder.user), scopes: holder.scopes };
   }

@@ -1,6 +1,7 @@
 // graphql-shield rules for every field. Anything not listed is denied (fallbackRule), Super Admins included. A field
 // needs the viewer's permission AND a token scope covering it (access-control/scopes.ts): a Super Admin signed in to a
-// third-party app lends it only what its scopes say.
+// third-party app lends it only what its scopes say. A client-credentials token acts as its client, which holds only
+// the permissions granted to it (client_permissions) and owns no user's things.
 import { GraphQLError } from 'graphql';
 import {
   allow, deny, rule, shield,
@@ -18,6 +19,11 @@ const forbidden = (what: string) => new GraphQLError(`You do not have permission
 /** FORBIDDEN as RFC 6750's insufficient_scope: the user may, but this token was not given the scope. */
 const scopeMissing = (scope: ApiScopeName) => new GraphQLError(`Your token lacks the scope "${scope}"; ask for it when signing in`, {
   extensions: { code: 'FORBIDDEN', requiredScope: scope },
+});
+
+/** FORBIDDEN for a client-credentials token on what only a user has, such as their own personal access tokens. */
+const notAUser = () => new GraphQLError('This token acts as an auth client, not a user: sign in as a user for this', {
+  extensions: { code: 'FORBIDDEN' },
 });
 
 const isSignedIn = rule('isSignedIn', { cache: 'contextual' })(
@@ -44,7 +50,7 @@ export function can(permission: PermissionName) {
     canRule = rule(`can:${permission}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
       if (!viewer) return unauthenticated();
       if (!viewer.scopes.has(scope)) return scopeMissing(scope);
-      if (viewer.user.isSuperAdmin || viewer.permissions.has(permission)) return true;
+      if (viewer.user?.isSuperAdmin || viewer.permissions.has(permission)) return true;
       return forbidden(TITLES[permission]);
     });
     canRules.set(permission, canRule);
@@ -52,9 +58,10 @@ export function can(permission: PermissionName) {
   return canRule;
 }
 
-/** Signed in with a token holding the scope; for what every user may do to their own things. */
+/** Signed in as a user with a token holding the scope; for what every user may do to their own things. */
 const holds = (scope: ApiScopeName) => rule(`holds:${scope}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
   if (!viewer) return unauthenticated();
+  if (!viewer.user) return notAUser();
   return viewer.scopes.has(scope) ? true : scopeMissing(scope);
 });
 const managesOwnTokens = holds('personal_access_tokens');

@@ -22,7 +22,7 @@ export function createFindAccount(users: UserService, tokens: TokenCheck): FindA
     // userinfo passes the access token, refresh the refresh token; other callers (a code, a session) the user alone.
     if (token && (token.kind === 'AccessToken' || token.kind === 'RefreshToken')) {
       const holder = await tokens.check(ctx.oidc.provider, token, ctx.oidc.entities.Grant);
-      return holder && holder.user.id === sub ? accountFor(holder.user) : undefined;
+      return holder?.user && holder.user.id === sub ? accountFor(holder.user) : undefined;
     }
     const user = await users.findActive(sub);
     return user ? accountFor(user) : undefined;

@@ -1,4 +1,5 @@
-// Turns a stored auth client into oidc-provider client metadata: exactly the grants it has enabled.
+// Turns a stored auth client into oidc-provider client metadata: exactly the grants it has enabled. Only a client
+// acting for a user (Authorization Code, Password) gets refresh tokens; client credentials and personal access never do.
 import type { ClientMetadata } from 'oidc-provider';
 import { OIDC_SCOPE_NAMES } from '../access-control/scopes.js';
 import { AuthClientGrant } from '../auth-clients/auth-client.entity.js';
@@ -16,6 +17,7 @@ export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
   const grantTypes = new Set<string>();
   if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
   if (authClient.grants.includes(AuthClientGrant.PASSWORD)) grantTypes.add('password').add('refresh_token');
+  if (authClient.grants.includes(AuthClientGrant.CLIENT_CREDENTIALS)) grantTypes.add('client_credentials');
   const usesCode = grantTypes.has('authorization_code');
   return {
     client_id: authClient.id,

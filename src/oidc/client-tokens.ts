@@ -45,7 +45,8 @@ export async function revokeClientTokens(tx: SqlTransaction, secrets: Secrets, c
     if (row.clientId === null && payload?.clientId !== clientId) continue;
     let matches = everything;
     if (!matches && payload && row.model !== GRANT) {
-      const gty = row.model === 'AuthorizationCode' ? new Set(['authorization_code']) : wordsOf(payload.gty);
+      const gty = row.model === 'AuthorizationCode' ? new Set(['authorization_code'])
+        : row.model === 'ClientCredentials' ? new Set(['client_credentials']) : wordsOf(payload.gty);
       matches = [...gty].some((type) => grantTypes.has(type)) || [...wordsOf(payload.scope)].some((scope) => scopes.has(scope));
     }
     if (!matches) continue;

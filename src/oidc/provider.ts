@@ -1,5 +1,5 @@
-// panva's oidc-provider, configured for this service: clients, tokens and keys from the database, the password grant,
-// and OAuth errors as RFC 6749 words them.
+// panva's oidc-provider, configured for this service: clients, tokens and keys from the database, the password and
+// client credentials grants, and OAuth errors as RFC 6749 words them.
 import type { JsonWebKey } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import Provider, {
@@ -84,6 +84,11 @@ function configuration(deps: ProviderDeps): Configuration {
       // Sender-constrained tokens (RFC 9449). No nonceSecret: the provider never asks for a DPoP nonce, and /graphql
       // refuses a proof carrying one, as this provider does (README, "DPoP").
       dPoP: { enabled: true },
+      // Machine to machine (RFC 6749 §4.4), for clients with the CLIENT_CREDENTIALS grant. With no `resource` parameter
+      // (resourceIndicators' default) the token is opaque, has no aud, and carries the requested scopes the client may
+      // ask for (its `scope` metadata; others are invalid_scope; names outside the catalogue are dropped, and the
+      // response's `scope` says what was granted, RFC 6749 §3.3): a token for this service's own /graphql.
+      clientCredentials: { enabled: true },
       // The sign-in and consent pages arrive with the Authorization Code issue; the dev pages must never run.
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
@@ -114,7 +119,6 @@ function configuration(deps: ProviderDeps): Configuration {
         allowedPolicy: async (ctx, client, token) => {
           const personal = token.kind === 'AccessToken' && (token as { gty?: string }).gty === PERSONAL_ACCESS_GTY;
           if (!personal && token.clientId !== client.clientId) return false;
-          if (token.kind === 'ClientCredentials') return Boolean(token.clientId && await ctx.oidc.provider.Client.find(token.clientId).catch(() => undefined));
           return Boolean(await deps.tokenCheck.check(ctx.oidc.provider, token, ctx.oidc.entities.Grant));
         },
       },
@@ -125,6 +129,8 @@ function configuration(deps: ProviderDeps): Configuration {
     // carry their own expiry.
     ttl: {
       AccessToken: (_ctx, _token, client) => extra<number>(client, ACCESS_TOKEN_LIFETIME) ?? HOUR,
+      // oidc-provider's default is 10 minutes; a client-credentials token is an access token like any other.
+      ClientCredentials: (_ctx, _token, client) => extra<number>(client, ACCESS_TOKEN_LIFETIME) ?? HOUR,
       AuthorizationCode: 60,
       IdToken: HOUR,
       Interaction: HOUR,

@@ -1,8 +1,8 @@
 // What the one token check (token-check.ts) found for an access token, kept until anything it rests on changes: the
 // token row (revoked, replaced), its grant (revoked), the user (deactivated, deleted), the client (disabled, edited,
-// deleted), the personal access token record (revoked), or any grant of permissions or group membership. The change
-// feed announces each of these from every instance, so a change applies to the very next request, as if nothing were
-// cached.
+// deleted), the personal access token record (revoked), or any grant of permissions (to users, groups or clients) or
+// group membership. The change feed announces each of these from every instance, so a change applies to the very next
+// request, as if nothing were cached.
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { TokenHolder } from './token-check.js';
 
@@ -38,7 +38,7 @@ export class TokenCache {
       }
     });
     feed.on('grants', forget((entry, id) => entry.grantKey === id));
-    feed.on('users', forget((entry, id) => entry.holder.user.id === id));
+    feed.on('users', forget((entry, id) => entry.holder.user?.id === id));
     feed.on('auth_clients', forget((entry, id) => entry.holder.clientId === id));
     feed.on('personal_access_tokens', forget((entry, id) => entry.holder.personal?.id === id));
     feed.on('permissions', forget(() => true));

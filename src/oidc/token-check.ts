@@ -1,6 +1,7 @@
 // The one answer to "may this token still be used?", given alike at /graphql, introspection, userinfo and refresh: the
 // token is unexpired and unconsumed, its client still exists, its user is active, its grant still exists and is
-// theirs, the browser session it is bound to (if any) still exists, and a personal access token's record is usable.
+// theirs, the browser session it is bound to (if any) still exists, and a personal access token's record is usable. A
+// client-credentials token speaks for its client alone: the client must still exist and hold that grant.
 import type Provider from 'oidc-provider';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { parseScope } from '../access-control/scopes.js';
@@ -22,9 +23,23 @@ export interface PersonalAccessTokenUse {
   touch(token: UsablePersonalAccessToken): Promise<void>;
 }
 
+/** Where the permissions granted to a client acting as itself are read (auth-clients/auth-client.service.ts). */
+export interface ClientPermissionSource {
+  permissionsOf(clientId: string): Promise<string[]>;
+}
+
+/** An auth client acting as itself (client credentials), and the permissions granted to it. */
+export interface ClientActor {
+  id: string;
+  permissions: readonly string[];
+}
+
 /** Who a good token speaks for, and what it may be used for. */
 export interface TokenHolder {
-  user: ViewerRecord;
+  /** The user the token acts for; null for a client-credentials token, which acts as its client (`client`). */
+  user: ViewerRecord | null;
+  /** Set only for a client-credentials token: the client acting as itself, not for any user. */
+  client?: ClientActor;
   clientId: string;
   /** The scopes the token was granted. */
   scopes: ReadonlySet<string>;
@@ -35,7 +50,8 @@ export interface TokenHolder {
   personal?: UsablePersonalAccessToken;
 }
 
-type CheckedToken = InstanceType<Provider['AccessToken']> | InstanceType<Provider['RefreshToken']>;
+type ClientCredentials = InstanceType<Provider['ClientCredentials']>;
+type CheckedToken = InstanceType<Provider['AccessToken']> | InstanceType<Provider['RefreshToken']> | ClientCredentials;
 type Grant = InstanceType<Provider['Grant']>;
 
 /** The grant types a token was issued through (gty, e.g. "authorization_code refresh_token") that a client must still allow. */
@@ -56,6 +72,7 @@ export class TokenCheck {
     private readonly personalAccessTokens: PersonalAccessTokenUse,
     private readonly secrets: Secrets,
     changes: ChangeFeed,
+    private readonly clientPermissions: ClientPermissionSource,
   ) {
     this.#known = new TokenCache(changes);
   }
@@ -73,7 +90,12 @@ export class TokenCheck {
       return known.holder;
     }
     const generation = this.#known.generation;
-    const token = await provider.AccessToken.find(value).catch(() => undefined);
+    // Started together, both lookups share the adapter's one query of every token kind (adapter.ts).
+    const [accessToken, clientCredentials] = await Promise.all([
+      provider.AccessToken.find(value).catch(() => undefined),
+      provider.ClientCredentials.find(value).catch(() => undefined),
+    ]);
+    const token = accessToken ?? clientCredentials;
     if (!token) return null;
     return this.#check(provider, token, key, generation);
   }
@@ -83,7 +105,7 @@ export class TokenCheck {
    * token's grant when the caller has already read it.
    */
   async check(provider: Provider, token: CheckedToken, grant?: Grant): Promise<TokenHolder | null> {
-    if (token.kind === 'AccessToken') {
+    if (token.kind === 'AccessToken' || token.kind === 'ClientCredentials') {
       const key = storedIdOf(this.secrets, token.jti);
       const known = this.#known.recall(key);
       if (known) return known.holder;
@@ -93,6 +115,7 @@ export class TokenCheck {
   }
 
   async #check(provider: Provider, token: CheckedToken, key: string | undefined, generation: number, knownGrant?: Grant): Promise<TokenHolder | null> {
+    if (token.kind === 'ClientCredentials') return this.#checkClientCredentials(provider, token, key, generation);
     // Not isValid: a consumed refresh token must reach oidc-provider's reuse detection, which revokes its grant.
     if (token.isExpired || !token.accountId || !token.clientId) return null;
     const personalToken = token.kind === 'AccessToken' && token.gty === PERSONAL_ACCESS_GTY;
@@ -134,6 +157,31 @@ export class TokenCheck {
         holder, grantKey: token.grantId ? storedIdOf(this.secrets, token.grantId) : undefined, expiresAt: token.exp * 1000,
       }, generation);
     }
+    return holder;
+  }
+
+  /**
+   * A client-credentials token is good while its client exists and still holds the grant; it holds the permissions
+   * granted to the client now, and of its scopes those the client may still ask for. Kept until the client or any
+   * grant of permissions changes (token-cache.ts: the auth_clients and permissions channels).
+   */
+  async #checkClientCredentials(provider: Provider, token: ClientCredentials, key: string | undefined, generation: number): Promise<TokenHolder | null> {
+    if (token.isExpired || !token.clientId) return null;
+    const [client, permissions] = await Promise.all([
+      provider.Client.find(token.clientId).catch(() => undefined),
+      this.clientPermissions.permissionsOf(token.clientId),
+    ]);
+    if (!client || !client.grantTypeAllowed('client_credentials')) return null;
+    const allowed = parseScope(client.scope);
+    const holder: TokenHolder = {
+      user: null,
+      client: { id: token.clientId, permissions },
+      clientId: token.clientId,
+      scopes: new Set([...parseScope(token.scope)].filter((scope) => allowed.has(scope))),
+      audience: (token as { aud?: string | string[] }).aud,
+      jkt: (token as { jkt?: string }).jkt,
+    };
+    if (key && token.exp !== undefined) this.#known.remember(key, { holder, expiresAt: token.exp * 1000 }, generation);
     return holder;
   }
 }

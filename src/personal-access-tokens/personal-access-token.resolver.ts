@@ -12,7 +12,8 @@ import {
 import { CreatePersonalAccessTokenInput, PersonalAccessTokensArgs } from './personal-access-token.input.js';
 
 function viewerOf({ viewer }: Context) {
-  if (!viewer) throw new NotAuthenticated(); // the rules let no anonymous call through; this keeps types honest
+  // The rules let no anonymous call through, nor a client acting as itself; this keeps types honest.
+  if (!viewer?.user) throw new NotAuthenticated();
   return viewer.user;
 }
 

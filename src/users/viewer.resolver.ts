@@ -5,9 +5,12 @@ import { UserType } from './user.type.js';
 
 @Resolver(() => UserType)
 export class ViewerResolver {
-  @Query(() => UserType, { nullable: true, description: 'The signed-in user. Needs a signed-in user' })
+  @Query(() => UserType, {
+    nullable: true,
+    description: 'The signed-in user. Needs a signed-in user; null for a client-credentials token, which acts as its client, not a user',
+  })
   viewer(@Ctx() { viewer }: Context): UserType | null {
-    if (!viewer) return null;
+    if (!viewer?.user) return null;
     const { user, permissions } = viewer;
     return Object.assign(new UserType(), {
       id: user.id,

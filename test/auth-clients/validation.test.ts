@@ -35,6 +35,8 @@ describe('createAuthClient refuses bad input with BAD_USER_INPUT on the field at
     ['Authorization Code without a redirect URL', { ...code, redirectUris: [] }, 'redirectUris', /needs at least one redirect URL/],
     ['Authorization Code with redirectUris null', { ...code, redirectUris: null }, 'redirectUris', /needs at least one redirect URL/],
     ['a redirect URL without Authorization Code', { name: 'Pw', grants: ['PASSWORD'], redirectUris: ['https://app.example.com/cb'] }, 'redirectUris', /only used by the Authorization Code grant/],
+    ['a redirect URL with only Client Credentials', { name: 'M2M', grants: ['CLIENT_CREDENTIALS'], redirectUris: ['https://app.example.com/cb'] }, 'redirectUris', /only used by the Authorization Code grant/],
+    ['a redirect URL with Client Credentials and Personal Access', { name: 'M2M', grants: ['CLIENT_CREDENTIALS', 'PERSONAL_ACCESS'], redirectUris: ['https://app.example.com/cb'] }, 'redirectUris', /only used by the Authorization Code grant/],
     ['a relative redirect URL', { ...code, redirectUris: ['/callback'] }, 'redirectUris', /not an absolute URL/],
     ['plain http on a public host', { ...code, redirectUris: ['http://app.example.com/cb'] }, 'redirectUris', /must use https/],
     ['http on a host that only starts like localhost', { ...code, redirectUris: ['http://localhost.evil.example/cb'] }, 'redirectUris', /must use https/],

@@ -99,7 +99,7 @@ describe('while the service runs', () => {
     ['an unknown option', ['user:create', '--colour', 'red'], /Unknown option '--colour'/],
     ['a missing option', ['group:create'], /--name is required/],
     ['an unknown grant', ['client:create', '--name', 'X', '--grant', 'implicit'], /unknown --grant "implicit"/],
-    ['both --username and --group', ['permission:grant', '--username', 'a', '--group', 'b', '--permission', 'view-auth_clients'], /exactly one of --username and --group/],
+    ['both --username and --group', ['permission:grant', '--username', 'a', '--group', 'b', '--permission', 'view-auth_clients'], /exactly one of --username, --group and --client/],
   ])('refuses %s with exit code 2 and a message', async (_case, args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(2);

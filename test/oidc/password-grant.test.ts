@@ -130,7 +130,7 @@ describe('password grant errors (RFC 6749 §5.2)', () => {
   });
 
   it('gives unsupported_grant_type for a grant the service does not offer', async () => {
-    const result = await tokenRequest({ grant_type: 'client_credentials' }, client);
+    const result = await tokenRequest({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer' }, client);
     expect(result).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
   });
 
