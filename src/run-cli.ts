@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
-import { AuthClientService } from './auth-clients/auth-client.service.js';
+import { AuthClientService, MAX_PREVIOUS_SECRET_EXPIRES_IN } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
@@ -31,6 +31,8 @@ Commands:
   permission:grant (--username U | --group G) --permission NAME
   client:create --name N --grant authorization_code|password|personal_access [--grant ...] [--redirect-uri URL ...]
                 [--scope S ...]  the API scopes it may ask for, e.g. auth_clients:read auth_clients:write
+  client:rotate-secret --id CLIENT_ID [--previous-expires-in 1d]
+                       a new secret, printed once; the previous one keeps working for 0, 30m, 12h, 1d ... 30d (1d by default)
   keys:rotate          new signing keys become current; the old stay published until their tokens expire
   token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
                        a personal access token for U, through a client with the personal_access grant
@@ -55,6 +57,8 @@ const options = {
   client: { type: 'string' },
   scope: { type: 'string', multiple: true },
   'expires-in': { type: 'string' },
+  id: { type: 'string' },
+  'previous-expires-in': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -73,7 +77,7 @@ interface Services {
   authClients: AuthClientService;
 }
 
-function required(values: Values, name: 'username' | 'email' | 'name' | 'group' | 'permission' | 'client'): string {
+function required(values: Values, name: 'username' | 'email' | 'name' | 'group' | 'permission' | 'client' | 'id'): string {
   const value = values[name];
   if (value === undefined || value === '') throw new UsageError(`--${name} is required`);
   return value;
@@ -90,6 +94,17 @@ const GRANTS: Record<string, AuthClientGrant> = {
   password: AuthClientGrant.PASSWORD,
   personal_access: AuthClientGrant.PERSONAL_ACCESS,
 };
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1, m: 60, h: 3600, d: 86_400,
+};
+
+/** A duration such as 0, 90s, 30m, 12h or 1d, in seconds. */
+function parseSeconds(text: string, option: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!match || (match[2] === '' && match[1] !== '0')) throw new UsageError(`${option} is 0 or a number with a unit, e.g. 30m, 12h or 1d`);
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's']!;
+}
 
 type Command = (em: EntityManager, values: Values, services: Services) => Promise<{ result: object; text: string }>;
 
@@ -194,6 +209,22 @@ const commands: Record<string, Command> = {
     return {
       result: { id: personalAccessToken.id, token },
       text: `Created the personal access token "${personalAccessToken.name}" for "${user.username}", valid until ${personalAccessToken.expiresAt.toISOString()}:\n  ${token}\nIt is shown only this once.`,
+    };
+  },
+
+  async 'client:rotate-secret'(_em, values, { authClients }) {
+    const previous = values['previous-expires-in'];
+    const previousSecretExpiresIn = previous === undefined ? undefined : parseSeconds(previous, '--previous-expires-in');
+    if (previousSecretExpiresIn !== undefined && previousSecretExpiresIn > MAX_PREVIOUS_SECRET_EXPIRES_IN) {
+      throw new UsageError('--previous-expires-in is at most 30d');
+    }
+    const { authClient, clientSecret } = await authClients.rotateSecret(required(values, 'id'), previousSecretExpiresIn);
+    const [, older] = authClient.secrets;
+    return {
+      result: { id: authClient.id, name: authClient.name, secret: clientSecret, secrets: authClient.secrets },
+      text: `Rotated the secret of the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\n`
+        + `${older ? `The previous secret (${older.prefix}...) keeps working until ${new Date(older.expiresAt!).toISOString()}.` : 'The previous secret no longer works.'}\n`
+        + 'The new secret is shown only this once.',
     };
   },
 

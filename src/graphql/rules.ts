@@ -69,6 +69,8 @@ export const rules = shield({
   },
   Mutation: {
     createAuthClient: can(PERMISSIONS.createAuthClients),
+    rotateAuthClientSecret: can(PERMISSIONS.editAuthClients),
+    revokeAuthClientSecret: can(PERMISSIONS.editAuthClients),
     createPersonalAccessToken: managesOwnTokens,
     revokePersonalAccessToken: managesOwnTokens,
   },
@@ -78,6 +80,8 @@ export const rules = shield({
   AuthClientConnection: allow,
   PageInfo: allow,
   CreateAuthClientPayload: allow,
+  AuthClientSecret: allow,
+  RotateAuthClientSecretPayload: allow,
   User: allow,
   PersonalAccessToken: allow,
   PersonalAccessTokenClient: allow,

@@ -6,7 +6,8 @@ import type { AuthClientRecord } from '../auth-clients/auth-client.service.js';
 
 const WEB_SCHEMES = /^https?:/i;
 
-export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
+/** `clientSecret`: what AuthClientService.providerSecret gives for the client (its working secrets' hashes). */
+export function clientMetadata(authClient: AuthClientRecord, clientSecret: string): ClientMetadata {
   const grantTypes = new Set<string>();
   if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
   if (authClient.grants.includes(AuthClientGrant.PASSWORD)) grantTypes.add('password').add('refresh_token');
@@ -14,8 +15,9 @@ export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
   return {
     client_id: authClient.id,
     client_name: authClient.name,
-    // The keyed hash stands where oidc-provider expects the secret; compareClientSecret checks against it.
-    client_secret: authClient.secretHash,
+    // The working secrets' keyed hashes stand where oidc-provider expects the secret; compareClientSecret checks
+    // against them. A change of secrets changes the metadata, so oidc-provider builds a new Client for it.
+    client_secret: clientSecret,
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: [...grantTypes],
     response_types: usesCode ? ['code'] : [],

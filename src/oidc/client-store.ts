@@ -1,5 +1,6 @@
 // Clients for oidc-provider, read from auth_clients and kept in memory until the change feed says they changed, so an
-// edit made on any instance (or by the CLI, or in SQL) applies to the very next token request everywhere.
+// edit made on any instance (or by the CLI, or in SQL) applies to the very next token request everywhere. A change of
+// the client's secrets is announced on the same channel (client_secrets migration).
 import type { ClientMetadata } from 'oidc-provider';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { ChangeCache } from '../db/change-cache.js';
@@ -13,7 +14,7 @@ export class ClientStore implements ClientSource {
   constructor(authClients: AuthClientService, feed: ChangeFeed) {
     this.#clients = new ChangeCache(feed, 'auth_clients', async (id) => {
       const authClient = await authClients.findById(id);
-      return authClient ? clientMetadata(authClient) : undefined;
+      return authClient ? clientMetadata(authClient, await authClients.providerSecret(authClient.id)) : undefined;
     }, { byRow: true });
   }
 
