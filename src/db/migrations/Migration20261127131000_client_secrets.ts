@@ -83,12 +83,11 @@ export class Migration20261127131000_client_secrets extends Migration {
     this.addSql(`drop function if exists rotate_auth_client_secret(uuid, text, text, integer);`);
     this.addSql(`drop function if exists revoke_auth_client_secret(uuid, uuid);`);
     this.addSql(`alter table "auth_clients" add column "secret_hash" varchar(64) null, add column "secret_prefix" varchar(16) null;`);
-    // The newest secret that still works goes back; the other, mid-rotation, is lost.
+    // The newest secret that still works goes back (the other one of a rotation stops working); every client has one.
     this.addSql(`update "auth_clients" c set "secret_hash" = s."secret_hash", "secret_prefix" = s."prefix"
       from (select distinct on ("client_id") "client_id", "secret_hash", "prefix" from "auth_client_secrets"
-            where "expires_at" is null or "expires_at" > now() order by "client_id", "created_at" desc) s
+            order by "client_id", ("expires_at" is null or "expires_at" > now()) desc, "created_at" desc) s
       where s."client_id" = c."id";`);
-    this.addSql(`delete from "auth_clients" where "secret_hash" is null;`);
     this.addSql(`alter table "auth_clients" alter column "secret_hash" set not null, alter column "secret_prefix" set not null;`);
     this.addSql(`drop table if exists "auth_client_secrets" cascade;`);
     this.addSql(`drop function if exists notify_client_secret_change();`);
