@@ -5,6 +5,7 @@ import { User } from './src/users/user.entity.js';
 import { Group } from './src/users/group.entity.js';
 import { Permission } from './src/access-control/permission.entity.js';
 import { AuthClient } from './src/auth-clients/auth-client.entity.js';
+import { AuthClientSecret } from './src/auth-clients/auth-client-secret.entity.js';
 import { OidcPayload } from './src/oidc/oidc-payload.entity.js';
 import { CryptoKey } from './src/oidc/crypto-key.entity.js';
 import { OidcConsent } from './src/oidc/consent.entity.js';
@@ -12,7 +13,7 @@ import { Setting } from './src/db/setting.entity.js';
 import { PersonalAccessToken } from './src/personal-access-tokens/personal-access-token.entity.js';
 import { migrationsList } from './src/db/migrations/index.js';
 
-export const entities = [User, Group, Permission, AuthClient, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting];
+export const entities = [User, Group, Permission, AuthClient, AuthClientSecret, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting];
 
 /** Where to connect: a server URL, or the embedded database's socket folder. */
 export type Connection =

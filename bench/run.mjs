@@ -143,13 +143,19 @@ async function fillThroughGraphql({ service, token }, total) {
 
 /** Adds plain rows until auth_clients holds `total`: names "Bench app 000123 west", one of four directions each. */
 async function fillThroughSql(databaseUrl, total) {
-  await onServer(`insert into auth_clients (id, name, grants, secret_hash, secret_prefix)
-    select gen_random_uuid(),
-           format('Bench app %s %s', lpad(i::text, 6, '0'), (array['north', 'east', 'south', 'west'])[i % 4 + 1]),
-           array['password'], md5(i::text) || md5(i::text), 'acs_bulk0000'
-    from generate_series(1, $1::int - (select count(*) from auth_clients)::int) as i`, [total], databaseUrl);
+  await onServer(`with client as (
+      insert into auth_clients (id, name, grants)
+      select gen_random_uuid(),
+             format('Bench app %s %s', lpad(i::text, 6, '0'), (array['north', 'east', 'south', 'west'])[i % 4 + 1]),
+             array['password']
+      from generate_series(1, $1::int - (select count(*) from auth_clients)::int) as i
+      returning id
+    )
+    insert into auth_client_secrets (id, client_id, secret_hash, prefix)
+    select gen_random_uuid(), id, md5(id::text) || md5(id::text), 'acs_bulk0000' from client`, [total], databaseUrl);
   // As a settled database would be: statistics and the visibility map up to date, no autovacuum pending mid-run.
   await onServer('vacuum (analyze) auth_clients', [], databaseUrl);
+  await onServer('vacuum (analyze) auth_client_secrets', [], databaseUrl);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

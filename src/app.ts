@@ -74,7 +74,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const secrets = new Secrets(await resolveAppKey(config));
     changes = await database.openChangeFeed(logger);
     const users = new UserService(sql);
-    const authClients = new AuthClientService(secrets, sql, changes);
+    const authClients = new AuthClientService(secrets, sql, changes, logger);
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
     // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
-import { AuthClientService, type AuthClientRecord } from './auth-clients/auth-client.service.js';
+import { AuthClientService, MAX_PREVIOUS_SECRET_EXPIRES_IN, type AuthClientRecord } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
@@ -41,6 +41,8 @@ Commands:
   client:revoke-tokens --client ID   revokes every token, code, grant and personal access token of the client
   client:delete --client ID    deletes the client and everything it issued
   client:list [--json]         every client, by name, with its state and last use
+  client:rotate-secret --client ID [--previous-expires-in 1d]
+                       a new secret, printed once; the previous one keeps working for 0, 30m, 12h, 1d ... 30d (1d by default)
   keys:rotate          new signing keys become current; the old stay published until their tokens expire
   token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
                        a personal access token for U, through a client with the personal_access grant
@@ -68,6 +70,7 @@ const options = {
   'skip-consent': { type: 'string' },
   'access-token-lifetime': { type: 'string' },
   'refresh-token-lifetime': { type: 'string' },
+  'previous-expires-in': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -148,6 +151,17 @@ function describeClient(authClient: AuthClientRecord) {
     lastUsedAt: authClient.lastUsedAt?.toISOString() ?? null,
     createdAt: authClient.createdAt.toISOString(),
   };
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1, m: 60, h: 3600, d: 86_400,
+};
+
+/** A duration such as 0, 90s, 30m, 12h or 1d, in seconds. */
+function parseSeconds(text: string, option: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  if (!match || (match[2] === '' && match[1] !== '0')) throw new UsageError(`${option} is 0 or a number with a unit, e.g. 30m, 12h or 1d`);
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's']!;
 }
 
 type Command = (em: EntityManager, values: Values, services: Services) => Promise<{ result: object; text: string }>;
@@ -314,6 +328,22 @@ const commands: Record<string, Command> = {
     return {
       result: { id: personalAccessToken.id, token },
       text: `Created the personal access token "${personalAccessToken.name}" for "${user.username}", valid until ${personalAccessToken.expiresAt.toISOString()}:\n  ${token}\nIt is shown only this once.`,
+    };
+  },
+
+  async 'client:rotate-secret'(_em, values, { authClients }) {
+    const previous = values['previous-expires-in'];
+    const previousSecretExpiresIn = previous === undefined ? undefined : parseSeconds(previous, '--previous-expires-in');
+    if (previousSecretExpiresIn !== undefined && previousSecretExpiresIn > MAX_PREVIOUS_SECRET_EXPIRES_IN) {
+      throw new UsageError('--previous-expires-in is at most 30d');
+    }
+    const { authClient, clientSecret } = await authClients.rotateSecret(required(values, 'client'), previousSecretExpiresIn);
+    const [, older] = authClient.secrets;
+    return {
+      result: { id: authClient.id, name: authClient.name, secret: clientSecret, secrets: authClient.secrets },
+      text: `Rotated the secret of the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\n`
+        + `${older ? `The previous secret (${older.prefix}...) keeps working until ${new Date(older.expiresAt!).toISOString()}.` : 'The previous secret no longer works.'}\n`
+        + 'The new secret is shown only this once.',
     };
   },
 

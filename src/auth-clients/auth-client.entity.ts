@@ -1,4 +1,4 @@
-// An application allowed to call the API: its grants, redirect URLs and hashed secret. Its id is the OAuth client_id.
+// An application allowed to call the API: its grants and redirect URLs (its secrets: auth-client-secret.entity.ts). Its id is the OAuth client_id.
 import {
   Check, Collection, Entity, Enum, Index, ManyToMany, ManyToOne, Property, Unique, type Ref,
 } from '@mikro-orm/core';
@@ -39,14 +39,6 @@ export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdB
   /** The API scopes the client may ask for, beyond openid, profile, email and offline_access, which every client may. */
   @Property({ type: 'text[]', default: '{}' })
   scopes: string[] = [];
-
-  /** HMAC-SHA-256 of the secret under APP_KEY; the secret itself is never stored. */
-  @Property({ length: 64, hidden: true })
-  secretHash!: string;
-
-  /** The first characters of the secret, to tell secrets apart in lists. */
-  @Property({ length: 16 })
-  secretPrefix!: string;
 
   @ManyToOne(() => User, { nullable: true, deleteRule: 'set null', ref: true })
   createdBy?: Ref<User>;

@@ -1,15 +1,16 @@
 // Thin GraphQL resolvers for auth clients: parse arguments, call the service, shape the result.
 import {
-  Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root,
+  Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root,
 } from 'type-graphql';
 import { AccessControlService } from '../access-control/access-control.service.js';
 import { UserType } from '../users/user.type.js';
 import type { ViewerRecord } from '../users/user.service.js';
 import type { Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
-import { AuthClientService } from './auth-client.service.js';
+import { AuthClientService, DEFAULT_PREVIOUS_SECRET_EXPIRES_IN } from './auth-client.service.js';
 import {
   AuthClientConnection, AuthClientType, CreateAuthClientPayload, DeleteAuthClientPayload, RevokeAuthClientTokensPayload,
+  RotateAuthClientSecretPayload,
 } from './auth-client.type.js';
 import { AuthClientsArgs, CreateAuthClientInput, UpdateAuthClientInput } from './auth-client.input.js';
 
@@ -115,5 +116,29 @@ export class AuthClientResolver {
   })
   async permissions(@Root() authClient: AuthClientType): Promise<string[]> {
     return this.service.permissionsOf(authClient.id);
+  }
+
+  @Mutation(() => RotateAuthClientSecretPayload, {
+    description: 'Gives the client a new secret, shown only in the answer. The previous one keeps working for previousSecretExpiresIn seconds; '
+      + 'a rotation while an older secret still overlaps ends that older one at once (at most 2 work). Needs edit-auth_clients and the scope auth_clients:write',
+  })
+  async rotateAuthClientSecret(
+    @Arg('id', () => ID) id: string,
+    @Arg('previousSecretExpiresIn', () => Int, {
+      nullable: true,
+      defaultValue: DEFAULT_PREVIOUS_SECRET_EXPIRES_IN,
+      description: 'Seconds the previous secret keeps working: 0 (it stops now) to 2592000 (30 days); a day by default',
+    }) previousSecretExpiresIn: number | null,
+  ): Promise<RotateAuthClientSecretPayload> {
+    const { authClient, clientSecret } = await this.service.rotateSecret(id, previousSecretExpiresIn ?? DEFAULT_PREVIOUS_SECRET_EXPIRES_IN);
+    return { authClient: AuthClientType.from(authClient), clientSecret };
+  }
+
+  @Mutation(() => AuthClientType, {
+    description: 'Ends one of the client\'s secrets at once; never its last one. Ending the current one makes the previous one current again. '
+      + 'Needs edit-auth_clients and the scope auth_clients:write',
+  })
+  async revokeAuthClientSecret(@Arg('id', () => ID) id: string, @Arg('secretId', () => ID) secretId: string): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.revokeSecret(id, secretId));
   }
 }

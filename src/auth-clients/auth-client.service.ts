@@ -1,9 +1,11 @@
-// Auth clients: creating them with a one-time secret, finding and listing them, and checking their secrets.
+// Auth clients: creating them with a one-time secret, finding and listing them, rotating, revoking and checking their
+// secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql, SqlTransaction } from '../db/sql.js';
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
 import { revokeClientTokens } from '../oidc/client-tokens.js';
 import { escapeLike, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
@@ -20,6 +22,26 @@ const DISPLAYED_SECRET_CHARS = 10;
 /** lastUsedAt is written at most this often per client. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** How long the previous secret keeps working after a rotation, unless told otherwise: a day. */
+export const DEFAULT_PREVIOUS_SECRET_EXPIRES_IN = 86_400;
+/** The longest overlap a rotation may leave: 30 days. */
+export const MAX_PREVIOUS_SECRET_EXPIRES_IN = 30 * 86_400;
+/** A secret's lastUsedAt is written at most this often. */
+export const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * A secret of a client as the API shows it: never its hash. Times are ISO 8601 text, as PostgreSQL's JSON writes them
+ * (the GraphQL type turns them into dates).
+ */
+export interface AuthClientSecretSummary {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  /** When it stops working; null for the current secret. */
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
 /** An auth client as stored (the `auth_clients` row). */
 export interface AuthClientRecord {
   id: string;
@@ -28,9 +50,8 @@ export interface AuthClientRecord {
   redirectUris: string[];
   /** The API scopes it may ask for (see access-control/scopes.ts). */
   scopes: string[];
-  /** HMAC-SHA-256 of the secret under APP_KEY; never leaves the service. */
-  secretHash: string;
-  secretPrefix: string;
+  /** The secrets that work now, newest (the current one) first: one, or two while a rotation overlaps. */
+  secrets: AuthClientSecretSummary[];
   createdAt: Date;
   updatedAt: Date;
   /** A disabled client gets no tokens and its tokens are refused, until it is enabled again. */
@@ -43,10 +64,23 @@ export interface AuthClientRecord {
   createdById: string | null;
 }
 
-const COLUMNS = `id, name, grants, redirect_uris as "redirectUris", scopes, secret_hash as "secretHash", secret_prefix as "secretPrefix",
-  created_at as "createdAt", updated_at as "updatedAt", enabled, skip_consent as "skipConsent",
-  access_token_lifetime as "accessTokenLifetime", refresh_token_lifetime as "refreshTokenLifetime", last_used_at as "lastUsedAt",
-  created_by_id as "createdById"`;
+// A secret works while it has no expiry or its expiry is still ahead.
+const ACTIVE_SECRET = '(s.expires_at is null or s.expires_at > now())';
+const secretJson = (s: string) => `json_build_object('id', ${s}.id, 'prefix', ${s}.prefix, 'createdAt', ${s}.created_at, 'expiresAt', ${s}.expires_at, 'lastUsedAt', ${s}.last_used_at)`;
+// Written for a statement reading from auth_clients (unaliased), whose rows it correlates with.
+const SECRETS_COLUMN = `(select coalesce(json_agg(${secretJson('a')} order by a.created_at desc, a.id desc), '[]')
+  from (select * from auth_client_secrets s where s.client_id = auth_clients.id and ${ACTIVE_SECRET}
+        order by s.created_at desc, s.id desc limit 2) a) as "secrets"`;
+const CLIENT_COLUMNS = `id, name, grants, redirect_uris as "redirectUris", scopes, created_at as "createdAt", updated_at as "updatedAt",
+  enabled, skip_consent as "skipConsent", access_token_lifetime as "accessTokenLifetime", refresh_token_lifetime as "refreshTokenLifetime",
+  last_used_at as "lastUsedAt", created_by_id as "createdById"`;
+const COLUMNS = `${CLIENT_COLUMNS}, ${SECRETS_COLUMN}`;
+
+const newClientSecret = () => `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
+const clientNotFound = () => new NotFound('There is no auth client with this id');
+
+/** [secret id, keyed hash, expiry in ms since the epoch or null]: what the provider holds of each working secret. */
+type ProviderSecret = [id: string, hash: string, expiresAt: number | null];
 
 export interface CreatedAuthClient {
   authClient: AuthClientRecord;
@@ -101,7 +135,15 @@ export class AuthClientService {
   // When this instance last wrote each client's last_used_at (ms): most uses then need no query at all.
   readonly #touched = new Map<string, number>();
 
-  constructor(private readonly secrets: Secrets, private readonly sql: Sql, changes: ChangeFeed) {
+  // When this instance last wrote each secret's lastUsedAt, so a busy client's token requests don't each write.
+  readonly #secretUses = new Map<string, number>();
+
+  constructor(
+    private readonly secrets: Secrets,
+    private readonly sql: Sql,
+    changes: ChangeFeed,
+    private readonly logger?: Logger,
+  ) {
     // Keyed by [pattern, enabled]; any change to the table forgets every count.
     this.#counts = new ChangeCache(changes, 'auth_clients', async (key) => {
       const [pattern, enabled] = JSON.parse(key) as [string, boolean | null];
@@ -122,14 +164,21 @@ export class AuthClientService {
       name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime,
     } = normalizeAuthClient(draft);
 
-    const clientSecret = `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
-    // One statement: the unique index on lower(name) settles concurrent creates, and a taken name inserts nothing.
+    const clientSecret = newClientSecret();
+    // One statement, so one round trip and one transaction: the unique index on lower(name) settles concurrent
+    // creates, and a taken name inserts neither the client nor its secret.
     const row = await this.sql.one<AuthClientRecord>(
-      `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id,
-         skip_consent, access_token_lifetime, refresh_token_lifetime)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       on conflict ((lower(name))) do nothing
-       returning ${COLUMNS}`,
+      `with client as (
+         insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime)
+         values (gen_random_uuid(), $1, $2, $3, $4, $7, $8, $9, $10)
+         on conflict ((lower(name))) do nothing
+         returning ${CLIENT_COLUMNS}
+       ), secret as (
+         insert into auth_client_secrets (id, client_id, secret_hash, prefix)
+         select gen_random_uuid(), id, $5, $6 from client
+         returning *
+       )
+       select client.*, json_build_array(${secretJson('secret')}) as "secrets" from client, secret`,
       [
         name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS),
         createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime,
@@ -272,8 +321,108 @@ export class AuthClientService {
     return authClient;
   }
 
-  verifySecret(authClient: Pick<AuthClientRecord, 'secretHash'>, presented: string): boolean {
-    return this.secrets.verify('client-secret', presented, authClient.secretHash);
+  /**
+   * A new secret for the client, shown only in the answer. The secret that was current keeps working for
+   * `previousSecretExpiresIn` seconds (0: it stops now), never longer than it already would.
+   *
+   * A client has at most two working secrets. A rotation while an earlier one still overlaps ends that earliest secret
+   * at once rather than refusing: whoever rotates (often a scheduled job, as with Hydra or Keycloak) always gets a new
+   * secret, and the secret that was current until now keeps its overlap.
+   *
+   * Rotations of one client take turns on its row lock, so concurrent ones still leave at most two (the statement is
+   * the rotate_auth_client_secret function of the client_secrets migration).
+   */
+  async rotateSecret(id: string, previousSecretExpiresIn: number = DEFAULT_PREVIOUS_SECRET_EXPIRES_IN): Promise<CreatedAuthClient> {
+    if (!Number.isInteger(previousSecretExpiresIn) || previousSecretExpiresIn < 0 || previousSecretExpiresIn > MAX_PREVIOUS_SECRET_EXPIRES_IN) {
+      throw ValidationFailed.of(
+        'previousSecretExpiresIn',
+        `previousSecretExpiresIn is a number of seconds from 0 (the previous secret stops now) to ${MAX_PREVIOUS_SECRET_EXPIRES_IN} (30 days)`,
+      );
+    }
+    if (!isUuid(id)) throw clientNotFound();
+    const clientSecret = newClientSecret();
+    // One statement (see the client_secrets migration): atomic, and serialised per client by its row lock.
+    const rotated = await this.sql.one<{ secretId: string | null }>(
+      'select rotate_auth_client_secret($1, $2, $3, $4) as "secretId"',
+      [id, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), previousSecretExpiresIn],
+    );
+    if (!rotated?.secretId) throw clientNotFound();
+    const authClient = await this.findById(id);
+    if (!authClient) throw clientNotFound();
+    return { authClient, clientSecret };
+  }
+
+  /**
+   * Ends one working secret at once. Never the last one: a client always keeps a secret. Ending the current secret
+   * while the previous one still overlaps makes that previous one current again, with no expiry, so the client is
+   * never left to lose its last secret when the overlap ends. A secret of another client, or one already ended, is not found.
+   */
+  async revokeSecret(id: string, secretId: string): Promise<AuthClientRecord> {
+    if (!isUuid(id)) throw clientNotFound();
+    const secretNotFound = () => new NotFound('This auth client has no working secret with this id');
+    if (!isUuid(secretId)) throw secretNotFound();
+    const outcome = (await this.sql.one<{ outcome: string }>('select revoke_auth_client_secret($1, $2) as outcome', [id, secretId]))?.outcome;
+    if (outcome === 'client_not_found') throw clientNotFound();
+    if (outcome === 'secret_not_found') throw secretNotFound();
+    if (outcome === 'last_secret') {
+      throw ValidationFailed.of('secretId', 'This is the only working secret of the auth client; rotate it instead, or rotate first and then revoke the old one');
+    }
+    const authClient = await this.findById(id);
+    if (!authClient) throw clientNotFound();
+    return authClient;
+  }
+
+  /**
+   * What oidc-provider holds as the client's client_secret: its working secrets' ids, keyed hashes and expiries, which
+   * verifySecret checks a presented secret against. The expiry is checked at the moment of use, so a cached copy
+   * stops accepting a secret when it expires.
+   */
+  async providerSecret(id: string): Promise<string> {
+    const rows = await this.sql.rows<{ id: string; hash: string; expiresAt: Date | null }>(
+      `select id, secret_hash as hash, expires_at as "expiresAt" from auth_client_secrets s
+       where client_id = $1 and ${ACTIVE_SECRET} order by created_at desc, id desc`,
+      [id],
+      { prepare: true },
+    );
+    return JSON.stringify(rows.map((row): ProviderSecret => [row.id, row.hash, row.expiresAt?.getTime() ?? null]));
+  }
+
+  /**
+   * Whether `presented` is one of the secrets in `providerSecret` (see above) that has not expired: each compared in
+   * constant time. A match records the secret's use (lastUsedAt) in the background.
+   */
+  verifySecret(providerSecret: string, presented: string, now = Date.now()): boolean {
+    let stored: ProviderSecret[];
+    try {
+      stored = JSON.parse(providerSecret) as ProviderSecret[];
+    } catch {
+      return false;
+    }
+    if (!Array.isArray(stored)) return false;
+    const working = stored.filter(([, , expiresAt]) => expiresAt === null || expiresAt > now);
+    const match = this.secrets.matchAny('client-secret', presented, working.map(([, hash]) => hash));
+    if (match === -1) return false;
+    this.#recordSecretUse(working[match]![0], now);
+    return true;
+  }
+
+  /**
+   * Writes the secret's lastUsedAt, at most once a minute (this instance remembers its last write; the conditional
+   * update keeps several instances to one a minute too). Not awaited: a token request never waits for it.
+   */
+  #recordSecretUse(secretId: string, now: number): void {
+    const last = this.#secretUses.get(secretId);
+    if (last !== undefined && now - last < SECRET_LAST_USED_RESOLUTION_MS) return;
+    if (this.#secretUses.size >= 10_000) this.#secretUses.clear();
+    this.#secretUses.set(secretId, now);
+    this.sql.run(
+      'update auth_client_secrets set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at <= $3)',
+      [secretId, new Date(now), new Date(now - SECRET_LAST_USED_RESOLUTION_MS)],
+      { prepare: true },
+    ).catch((error: unknown) => {
+      this.#secretUses.delete(secretId);
+      this.logger?.error('Could not record the use of a client secret', { secretId, error: String(error) });
+    });
   }
 
   /**

@@ -6,7 +6,7 @@ import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { OIDC_SCOPE_NAMES } from '../access-control/scopes.js';
 import { Connection } from '../graphql/connection.js';
 import { AuthClientGrant } from './auth-client.entity.js';
-import type { AuthClientRecord } from './auth-client.service.js';
+import type { AuthClientRecord, AuthClientSecretSummary } from './auth-client.service.js';
 
 registerEnumType(AuthClientGrant, {
   name: 'AuthClientGrant',
@@ -18,6 +18,36 @@ registerEnumType(AuthClientGrant, {
     CLIENT_CREDENTIALS: { description: 'Machine to machine: the client gets tokens acting as itself, with the permissions granted to it' },
   },
 });
+
+const dateOrNull = (value: string | null) => (value === null ? null : new Date(value));
+
+@ObjectType('AuthClientSecret', { simpleResolvers: true, description: 'A secret of an auth client; the secret itself is shown only once, when made' })
+export class AuthClientSecretType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'The first characters of the secret, to tell secrets apart; not a secret' })
+  prefix!: string;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'When it stops working: set on the previous secret by a rotation; null for the current one' })
+  expiresAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it last authenticated the client, to the minute; null if never' })
+  lastUsedAt!: Date | null;
+
+  static from(secret: AuthClientSecretSummary): AuthClientSecretType {
+    return Object.assign(new AuthClientSecretType(), {
+      id: secret.id,
+      prefix: secret.prefix,
+      createdAt: new Date(secret.createdAt),
+      expiresAt: dateOrNull(secret.expiresAt),
+      lastUsedAt: dateOrNull(secret.lastUsedAt),
+    });
+  }
+}
 
 @ObjectType('AuthClient', { simpleResolvers: true, description: 'An application allowed to call the API; its id is the OAuth client_id' })
 export class AuthClientType {
@@ -38,8 +68,13 @@ export class AuthClientType {
   })
   scopes!: string[];
 
-  @Field({ description: 'The first characters of the client secret, to tell secrets apart; not a secret' })
+  @Field({ description: 'The first characters of the current (newest) client secret, to tell secrets apart; not a secret' })
   secretPrefix!: string;
+
+  @Field(() => [AuthClientSecretType], {
+    description: 'The secrets that work now, newest first: the current one, and the previous one while a rotation overlaps (at most 2)',
+  })
+  secrets!: AuthClientSecretType[];
 
   @Field()
   createdAt!: Date;
@@ -72,7 +107,8 @@ export class AuthClientType {
       grants: entity.grants,
       redirectUris: entity.redirectUris,
       scopes: [...OIDC_SCOPE_NAMES, ...entity.scopes],
-      secretPrefix: entity.secretPrefix,
+      secretPrefix: entity.secrets[0]?.prefix ?? '',
+      secrets: entity.secrets.map((secret) => AuthClientSecretType.from(secret)),
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
       enabled: entity.enabled,
@@ -110,4 +146,13 @@ export class RevokeAuthClientTokensPayload {
 export class DeleteAuthClientPayload {
   @Field(() => ID)
   deletedAuthClientId!: string;
+}
+
+@ObjectType('RotateAuthClientSecretPayload', { simpleResolvers: true })
+export class RotateAuthClientSecretPayload {
+  @Field(() => AuthClientType)
+  authClient!: AuthClientType;
+
+  @Field({ description: 'The new client secret. Shown only here, once: store it now' })
+  clientSecret!: string;
 }

@@ -13,7 +13,8 @@ export const REFRESH_TOKEN_LIFETIME = 'refresh_token_lifetime';
 export const SKIP_CONSENT = 'skip_consent';
 export const EXTRA_CLIENT_METADATA = [ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME, SKIP_CONSENT];
 
-export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
+/** `clientSecret`: what AuthClientService.providerSecret gives for the client (its working secrets' hashes). */
+export function clientMetadata(authClient: AuthClientRecord, clientSecret: string): ClientMetadata {
   const grantTypes = new Set<string>();
   if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
   if (authClient.grants.includes(AuthClientGrant.PASSWORD)) grantTypes.add('password').add('refresh_token');
@@ -22,8 +23,9 @@ export function clientMetadata(authClient: AuthClientRecord): ClientMetadata {
   return {
     client_id: authClient.id,
     client_name: authClient.name,
-    // The keyed hash stands where oidc-provider expects the secret; compareClientSecret checks against it.
-    client_secret: authClient.secretHash,
+    // The working secrets' keyed hashes stand where oidc-provider expects the secret; compareClientSecret checks
+    // against them. A change of secrets changes the metadata, so oidc-provider builds a new Client for it.
+    client_secret: clientSecret,
     token_endpoint_auth_method: 'client_secret_basic',
     grant_types: [...grantTypes],
     response_types: usesCode ? ['code'] : [],

@@ -1,5 +1,6 @@
 // Clients for oidc-provider, read from auth_clients and kept in memory until the change feed says they changed, so an
-// edit made on any instance (or by the CLI, or in SQL) applies to the very next token request everywhere.
+// edit made on any instance (or by the CLI, or in SQL) applies to the very next token request everywhere. A change of
+// the client's secrets is announced on the same channel (client_secrets migration).
 import type { ClientMetadata } from 'oidc-provider';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { ChangeCache } from '../db/change-cache.js';
@@ -15,7 +16,7 @@ export class ClientStore implements ClientSource {
       const authClient = await authClients.findById(id);
       // A disabled client does not exist for oidc-provider: no token endpoint, no sign-in, and the one token check
       // refuses every token it holds. Its tokens are kept, so enabling it brings back those not yet expired.
-      return authClient?.enabled ? clientMetadata(authClient) : undefined;
+      return authClient?.enabled ? clientMetadata(authClient, await authClients.providerSecret(authClient.id)) : undefined;
     }, { byRow: true });
   }
 

@@ -15,10 +15,12 @@ type RefreshToken = InstanceType<Provider['RefreshToken']>;
 type IdToken = InstanceType<Provider['IdToken']>;
 
 /**
- * Client secrets are stored as keyed hashes, where oidc-provider expects the secret itself: replace its comparison
- * (Client.prototype.compareClientSecret, called by its client_secret_basic and client_secret_post authentication).
+ * Client secrets are stored as keyed hashes, one or two per client, where oidc-provider expects the one secret itself:
+ * replace its comparison (Client.prototype.compareClientSecret, called by its client_secret_basic and
+ * client_secret_post authentication, and awaited there). `stored` is the client metadata's client_secret as the client
+ * store wrote it (AuthClientService.providerSecret).
  */
-export function compareClientSecretsWith(provider: Provider, verify: (storedHash: string, presented: string) => boolean): void {
+export function compareClientSecretsWith(provider: Provider, verify: (stored: string, presented: string) => boolean): void {
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, presented: string) {
     return verify(this.clientSecret ?? '', presented);
   };

@@ -229,8 +229,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   // app.ts hands it only the forwarded headers TRUST_PROXY trusts.
   provider.proxy = deps.config.trustProxy !== false;
 
-  // Secrets are stored as keyed hashes: check the presented one against the hash, in constant time.
-  compareClientSecretsWith(provider, (secretHash, presented) => deps.authClients.verifySecret({ secretHash }, presented));
+  // Secrets are stored as keyed hashes: check the presented one against each working secret's hash, in constant time.
+  compareClientSecretsWith(provider, (stored, presented) => deps.authClients.verifySecret(stored, presented));
 
   registerPasswordGrant(provider, deps.users);
   provider.use(rfc6749GrantErrors);

@@ -39,6 +39,20 @@ export class Secrets {
     return expected.length === actual.length && timingSafeEqual(expected, actual);
   }
 
+  /**
+   * The index of the stored keyed hash that `value` matches, or -1. The HMAC is computed once and compared with every
+   * hash in constant time, matched or not, so the time taken says nothing about which one matched.
+   */
+  matchAny(purpose: KeyPurpose, value: string, storedHashes: readonly string[]): number {
+    const actual = createHmac('sha256', this.key(purpose)).update(value, 'utf8').digest();
+    let match = -1;
+    storedHashes.forEach((storedHash, index) => {
+      const expected = Buffer.from(storedHash, 'base64url');
+      if (expected.length === actual.length && timingSafeEqual(expected, actual) && match === -1) match = index;
+    });
+    return match;
+  }
+
   /** AES-256-GCM; `context` is bound as associated data, so a ciphertext cannot be moved to another row. */
   encrypt(purpose: KeyPurpose, plaintext: string, context = ''): string {
     const iv = randomBytes(12);

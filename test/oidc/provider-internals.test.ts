@@ -33,14 +33,24 @@ describe('the client secret comparison (compareClientSecretsWith)', () => {
     expect(await source('models/client.js')).toMatch(/compareClientSecret\(actual\) \{/);
   });
 
-  it('checks the presented secret against the stored hash: right one in, wrong one out, the hash itself out', async () => {
+  it('checks the presented secret against the stored hashes: right one in, wrong one out, the hash itself out', async () => {
     const user = await createUser(t.current);
     expect((await passwordGrant(t.current, client, user, 'openid')).access_token).toEqual(expect.any(String));
     expect(await oauthError(passwordGrant(t.current, { id: client.id, secret: `${client.secret}x` }, user, 'openid')))
       .toMatchObject({ error: 'invalid_client' });
-    const stored = await t.current.em().execute<Array<{ secret_hash: string }>>('select secret_hash from auth_clients where id = ?', [client.id]);
+    const stored = await t.current.em().execute<Array<{ secret_hash: string }>>('select secret_hash from auth_client_secrets where client_id = ?', [client.id]);
     expect(await oauthError(passwordGrant(t.current, { id: client.id, secret: stored[0]!.secret_hash }, user, 'openid')))
       .toMatchObject({ error: 'invalid_client' });
+    // What the comparison is handed: the client metadata's client_secret (AuthClientService.providerSecret), not a secret.
+    const found = await t.current.app.provider.Client.find(client.id);
+    expect(found?.clientSecret).toBe(await t.current.app.services.authClients.providerSecret(client.id));
+    expect(await oauthError(passwordGrant(t.current, { id: client.id, secret: found!.clientSecret! }, user, 'openid')))
+      .toMatchObject({ error: 'invalid_client' });
+  });
+
+  it('is awaited by oidc-provider, and its metadata (with every working secret) is hashed into the client cache key', async () => {
+    expect(await source('shared/client_auth.js')).toContain('await ctx.oidc.client.compareClientSecret(clientSecret)');
+    expect(await source('models/client.js')).toContain("crypto.hash('sha256', JSON.stringify(properties), 'base64url')");
   });
 });
 

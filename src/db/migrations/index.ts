@@ -7,6 +7,7 @@ import { Migration20261126173452_personal_access_tokens } from './Migration20261
 import { Migration20261127060000_hot_paths } from './Migration20261127060000_hot_paths.js';
 import { Migration20261127120000_api_scopes } from './Migration20261127120000_api_scopes.js';
 import { Migration20261127130000_client_lifecycle } from './Migration20261127130000_client_lifecycle.js';
+import { Migration20261127131000_client_secrets } from './Migration20261127131000_client_secrets.js';
 import { Migration20261127133000_client_credentials } from './Migration20261127133000_client_credentials.js';
 
 export const migrationsList: MigrationObject[] = [
@@ -17,5 +18,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127060000_hot_paths', class: Migration20261127060000_hot_paths },
   { name: 'Migration20261127120000_api_scopes', class: Migration20261127120000_api_scopes },
   { name: 'Migration20261127130000_client_lifecycle', class: Migration20261127130000_client_lifecycle },
+  { name: 'Migration20261127131000_client_secrets', class: Migration20261127131000_client_secrets },
   { name: 'Migration20261127133000_client_credentials', class: Migration20261127133000_client_credentials },
 ];
