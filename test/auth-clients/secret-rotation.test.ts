@@ -403,7 +403,7 @@ describe('npm run cli -- client:rotate-secret', () => {
   });
 
   it.each([
-    ['no --id', ['client:rotate-secret'], /--id is required/],
+    ['no --client', ['client:rotate-secret'], /--client is required/],
     ['a duration without a unit', ['client:rotate-secret', '--client', 'x', '--previous-expires-in', '5'], /--previous-expires-in is 0 or a number with a unit/],
     ['more than 30 days', ['client:rotate-secret', '--client', 'x', '--previous-expires-in', '31d'], /--previous-expires-in is at most 30d/],
   ])('refuses %s with exit code 2', async (_case, args, message) => {
