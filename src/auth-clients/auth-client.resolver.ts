@@ -2,7 +2,7 @@
 import {
   Arg, Args, Ctx, ID, Mutation, Query, Resolver,
 } from 'type-graphql';
-import type { Context } from '../graphql/context.js';
+import { auditSourceOf, type Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
 import { AuthClientService } from './auth-client.service.js';
 import {
@@ -26,8 +26,8 @@ export class AuthClientResolver {
   }
 
   @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients and the scope auth_clients:write' })
-  async createAuthClient(@Ctx() { viewer }: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
-    const { authClient, clientSecret } = await this.service.create(input, viewer?.user);
+  async createAuthClient(@Ctx() context: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
+    const { authClient, clientSecret } = await this.service.create(input, context.viewer?.user, auditSourceOf(context));
     return { authClient: AuthClientType.from(authClient), clientSecret };
   }
 }

@@ -1,5 +1,8 @@
 // Auth clients: creating them with a one-time secret, finding and listing them, and checking their secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
+import {
+  CLI_SOURCE, diffChanges, recordAuditEvent, type AuditSource,
+} from '../audit/audit-log.service.js';
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
@@ -65,7 +68,11 @@ export class AuthClientService {
     }, { byRow: false, maxEntries: 1000 });
   }
 
-  async create(draft: AuthClientDraft, createdBy?: { id: string }): Promise<CreatedAuthClient> {
+  /**
+   * Creates a client with a new secret, and its `auth_client.created` audit event in the same transaction. The audit
+   * source defaults to `createdBy` as the acting user, or the CLI.
+   */
+  async create(draft: AuthClientDraft, createdBy?: { id: string }, source?: AuditSource): Promise<CreatedAuthClient> {
     const problems = validateAuthClient(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const {
@@ -74,16 +81,27 @@ export class AuthClientService {
 
     const clientSecret = `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
     // One statement: the unique index on lower(name) settles concurrent creates, and a taken name inserts nothing.
-    const row = await this.sql.one<AuthClientRecord>(
-      `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id)
-       values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
-       on conflict ((lower(name))) do nothing
-       returning ${COLUMNS}`,
-      [name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
-      { prepare: true },
-    );
-    if (!row) throw nameTaken(name);
-    return { authClient: row, clientSecret };
+    const auditSource = source ?? (createdBy ? { actor: { type: 'user' as const, id: createdBy.id } } : CLI_SOURCE);
+    return this.sql.transaction(async (tx) => {
+      const row = await tx.one<AuthClientRecord>(
+        `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id)
+         values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
+         on conflict ((lower(name))) do nothing
+         returning ${COLUMNS}`,
+        [name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
+        { prepare: true },
+      );
+      if (!row) throw nameTaken(name);
+      await recordAuditEvent(tx, {
+        ...auditSource,
+        action: 'auth_client.created',
+        target: { type: 'auth_client', id: row.id },
+        changes: diffChanges(null, {
+          name: row.name, grants: row.grants, redirectUris: row.redirectUris, scopes: row.scopes,
+        }),
+      });
+      return { authClient: row, clientSecret };
+    });
   }
 
   /** The client with this id, or null, also for an id that is not a UUID at all. */

@@ -55,14 +55,41 @@ export class Sql {
   }
 
   /** Runs one statement with `$1`-style parameters on a pooled connection. */
-  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], { prepare = false }: SqlOptions = {}): Promise<SqlResult<Row>> {
-    const name = prepare && this.canPrepare ? this.#nameOf(text) : undefined;
+  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options: SqlOptions = {}): Promise<SqlResult<Row>> {
     const connection = await this.#pool.acquireConnection();
     try {
-      const result = await connection.query<Row>({
-        text, values, types: DRIVER_TYPES, name,
-      });
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      return await this.#query<Row>(connection, text, values, options);
+    } finally {
+      await this.#pool.releaseConnection(connection);
+    }
+  }
+
+  async #query<Row>(connection: PgConnection, text: string, values: readonly unknown[], { prepare = false }: SqlOptions): Promise<SqlResult<Row>> {
+    const name = prepare && this.canPrepare ? this.#nameOf(text) : undefined;
+    const result = await connection.query<Row>({
+      text, values, types: DRIVER_TYPES, name,
+    });
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+
+  /**
+   * Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws.
+   * Everything inside must go through `tx` (on the embedded database another connection would wait for this one).
+   */
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const connection = await this.#pool.acquireConnection();
+    const query = <Row>(text: string, values: readonly unknown[] = [], options: SqlOptions = {}) => this.#query<Row>(connection, text, values, options);
+    try {
+      await query('begin');
+      let result: T;
+      try {
+        result = await work(new SqlTransaction(query));
+      } catch (error) {
+        await query('rollback');
+        throw error;
+      }
+      await query('commit');
+      return result;
     } finally {
       await this.#pool.releaseConnection(connection);
     }
@@ -75,5 +102,29 @@ export class Sql {
   /** The first row, or undefined. */
   async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row | undefined> {
     return (await this.run<Row>(text, values, options)).rows[0];
+  }
+}
+
+type Query = <Row>(text: string, values?: readonly unknown[], options?: SqlOptions) => Promise<SqlResult<Row>>;
+
+/** The statements of one open transaction (see `Sql.transaction`): the same methods as `Sql`, on its connection. */
+export class SqlTransaction {
+  readonly #query: Query;
+
+  constructor(query: Query) {
+    this.#query = query;
+  }
+
+  run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<SqlResult<Row>> {
+    return this.#query<Row>(text, values, options);
+  }
+
+  async rows<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row[]> {
+    return (await this.#query<Row>(text, values, options)).rows;
+  }
+
+  /** The first row, or undefined. */
+  async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row | undefined> {
+    return (await this.#query<Row>(text, values, options)).rows[0];
   }
 }

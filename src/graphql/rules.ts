@@ -29,6 +29,7 @@ const TITLES: Record<PermissionName, string> = {
   'create-auth_clients': 'create auth clients (create-auth_clients)',
   'edit-auth_clients': 'edit auth clients (edit-auth_clients)',
   'delete-auth_clients': 'delete auth clients (delete-auth_clients)',
+  'view-audit_log': 'view the audit log (view-audit_log)',
 };
 
 const canRules = new Map<PermissionName, ReturnType<ReturnType<typeof rule>>>();
@@ -66,6 +67,7 @@ export const rules = shield({
     viewer: isSignedIn,
     // Anyone signed in manages their own tokens; the service only ever touches the viewer's.
     personalAccessTokens: managesOwnTokens,
+    auditEvents: can(PERMISSIONS.viewAuditLog),
   },
   Mutation: {
     createAuthClient: can(PERMISSIONS.createAuthClients),
@@ -84,6 +86,9 @@ export const rules = shield({
   PersonalAccessTokenEdge: allow,
   PersonalAccessTokenConnection: allow,
   CreatePersonalAccessTokenPayload: allow,
+  AuditEvent: allow,
+  AuditEventEdge: allow,
+  AuditEventConnection: allow,
 }, {
   fallbackRule: deny,
   fallbackError: () => forbidden('see this field'),

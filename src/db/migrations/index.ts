@@ -6,6 +6,7 @@ import { Migration20261126172053_key_rotation } from './Migration20261126172053_
 import { Migration20261126173452_personal_access_tokens } from './Migration20261126173452_personal_access_tokens.js';
 import { Migration20261127060000_hot_paths } from './Migration20261127060000_hot_paths.js';
 import { Migration20261127120000_api_scopes } from './Migration20261127120000_api_scopes.js';
+import { Migration20261127132000_audit_log } from './Migration20261127132000_audit_log.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126173452_personal_access_tokens', class: Migration20261126173452_personal_access_tokens },
   { name: 'Migration20261127060000_hot_paths', class: Migration20261127060000_hot_paths },
   { name: 'Migration20261127120000_api_scopes', class: Migration20261127120000_api_scopes },
+  { name: 'Migration20261127132000_audit_log', class: Migration20261127132000_audit_log },
 ];
