@@ -6,9 +6,11 @@
 //   either transaction kind:
 //   - MikroORM: an EntityManager inside `em.transactional(async (tx) => …)` (it throws outside a transaction):
 //       await em.transactional(async (tx) => {
-//         group.name = name;
-//         await recordAuditEvent(tx, { ...source, action: 'group.updated', target: { type: 'group', id: group.id },
-//           changes: diffChanges(before, after) });
+//         const authClient = await tx.findOneOrFail(AuthClient, id);
+//         const before = { name: authClient.name, grants: authClient.grants };
+//         Object.assign(authClient, { name, grants });
+//         await recordAuditEvent(tx, { ...source, action: 'auth_client.updated', target: { type: 'auth_client', id },
+//           changes: diffChanges(before, { name, grants }) });   // only the fields that changed are kept
 //       });
 //   - Plain SQL (db/sql.ts): the `SqlTransaction` of `sql.transaction(async (tx) => …)`:
 //       await sql.transaction(async (tx) => {
@@ -16,6 +18,9 @@
 //         if (row) await recordAuditEvent(tx, { ...source, action: 'auth_client.disabled', target: { type: 'auth_client', id },
 //           changes: { enabled: { before: true, after: false } } });
 //       });
+//   - One plain-SQL statement (best on the embedded database under concurrency, see Sql.transaction): add the event to
+//     the statement itself with `auditInsertSelect(event, 'changed', firstParameter)`, as AuthClientService.create does:
+//       with changed as (update auth_clients set … where id = $1 returning id), audited as (${audit.text}) select …
 //   `source` is an `AuditSource`: `auditSourceOf(context)` in a resolver (graphql/context.ts: the viewer, the IP and
 //   user agent), `CLI_SOURCE` in the CLI. Services take it as their last, optional parameter; without one the change
 //   counts as the operator's (actor `cli`), as for direct calls from tests.
@@ -97,9 +102,10 @@ export interface AuditEventRecord {
   changes: AuditChanges | null;
 }
 
-// Field names that could carry a credential: secret_hash, tokenHash, password, secrets, clientSecret, tokens, ...
-// A prefix shown in lists (secretPrefix, tokenPrefix) and ids (secretId) are not secrets.
-const UNSAFE_FIELD = /hash|password|secret(?!_?(prefix|id)$)|token(?!_?(prefix|id|name)$)|^value$/i;
+// Field names that could carry a credential: anything with hash or password in it (secret_hash, tokenHash, password),
+// and anything that ends in secret(s) or token(s) (clientSecret, secrets, accessToken, tokens). What only describes one
+// is fine: secretId, secretPrefix, secretExpiresAt, tokenPrefix, revokedCount.
+const UNSAFE_FIELD = /hash|password|passphrase|(secret|token)s?$|^value$/i;
 // Our client secrets and personal access tokens, whole (a displayed prefix is 10 characters).
 const SECRET_VALUE = /\bac[sp]_[A-Za-z0-9_-]{16,}/;
 
@@ -162,6 +168,28 @@ export async function recordAuditEvent(tx: EntityManager | SqlTransaction, event
   } else {
     await tx.run(`insert into audit_events (${INSERT_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`, values, { prepare: true });
   }
+}
+
+/**
+ * For a change made by ONE plain-SQL statement: the `insert … select` that records its event in the same statement,
+ * as a data-modifying CTE (`with changed as (insert … returning id), audited as (${text}) select … from changed`).
+ * One event per row of `from`, whose id is the target's; none when the change touched no row. Parameters are
+ * numbered from `firstParameter`. On the embedded database this is the safe way to be atomic under concurrency
+ * (see Sql.transaction).
+ */
+export function auditInsertSelect(
+  event: Omit<AuditEventDraft, 'target'> & { target: { type: AuditTargetType } },
+  from: string,
+  firstParameter: number,
+): { text: string; values: unknown[] } {
+  const values = insertValues({ ...event, target: { type: event.target.type, id: null } });
+  values.splice(4, 1); // the target id comes from the row
+  const $ = (index: number) => `$${firstParameter + index}`;
+  return {
+    text: `insert into audit_events (${INSERT_COLUMNS})
+      select ${$(0)}, ${$(1)}, ${$(2)}, ${$(3)}, ${from}.id::text, ${$(4)}, ${$(5)}, ${$(6)}::jsonb from ${from}`,
+    values,
+  };
 }
 
 export interface AuditEventFilter {

@@ -1,7 +1,7 @@
 // Auth clients: creating them with a one-time secret, finding and listing them, and checking their secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
 import {
-  CLI_SOURCE, diffChanges, recordAuditEvent, type AuditSource,
+  auditInsertSelect, CLI_SOURCE, diffChanges, type AuditSource,
 } from '../audit/audit-log.service.js';
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
@@ -82,26 +82,29 @@ export class AuthClientService {
     const clientSecret = `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
     // One statement: the unique index on lower(name) settles concurrent creates, and a taken name inserts nothing.
     const auditSource = source ?? (createdBy ? { actor: { type: 'user' as const, id: createdBy.id } } : CLI_SOURCE);
-    return this.sql.transaction(async (tx) => {
-      const row = await tx.one<AuthClientRecord>(
-        `insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id)
+    // Its audit event is written by the same statement, only when a row was inserted.
+    const audit = auditInsertSelect({
+      ...auditSource,
+      action: 'auth_client.created',
+      target: { type: 'auth_client' },
+      changes: diffChanges(null, {
+        name, grants, redirectUris, scopes,
+      }),
+    }, 'created', 8);
+    const row = await this.sql.one<AuthClientRecord>(
+      `with created as (
+         insert into auth_clients (id, name, grants, redirect_uris, scopes, secret_hash, secret_prefix, created_by_id)
          values (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7)
          on conflict ((lower(name))) do nothing
-         returning ${COLUMNS}`,
-        [name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null],
-        { prepare: true },
-      );
-      if (!row) throw nameTaken(name);
-      await recordAuditEvent(tx, {
-        ...auditSource,
-        action: 'auth_client.created',
-        target: { type: 'auth_client', id: row.id },
-        changes: diffChanges(null, {
-          name: row.name, grants: row.grants, redirectUris: row.redirectUris, scopes: row.scopes,
-        }),
-      });
-      return { authClient: row, clientSecret };
-    });
+         returning ${COLUMNS}
+       ), audited as (${audit.text})
+       select * from created`,
+      [name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), createdBy?.id ?? null,
+        ...audit.values],
+      { prepare: true },
+    );
+    if (!row) throw nameTaken(name);
+    return { authClient: row, clientSecret };
   }
 
   /** The client with this id, or null, also for an id that is not a UUID at all. */

@@ -75,6 +75,9 @@ export class Sql {
   /**
    * Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws.
    * Everything inside must go through `tx` (on the embedded database another connection would wait for this one).
+   * Caution, embedded database: pglite-socket runs one protocol message at a time from any connection, and a BEGIN
+   * from one connection arriving between another's Parse and Bind breaks that other query ("unnamed prepared statement
+   * does not exist"). Under heavy concurrency prefer one statement (a data-modifying CTE) where it can do the job.
    */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const connection = await this.#pool.acquireConnection();
@@ -85,7 +88,8 @@ export class Sql {
       try {
         result = await work(new SqlTransaction(query));
       } catch (error) {
-        await query('rollback');
+        // The work's own error is the one to report, even when the rollback fails too (a broken connection).
+        await query('rollback').catch(() => undefined);
         throw error;
       }
       await query('commit');

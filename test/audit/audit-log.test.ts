@@ -194,11 +194,11 @@ describe('a change that fails leaves no event', () => {
   it('refuses to record outside a transaction, and refuses fields or values that could hold a credential', async () => {
     const event = { actor: { type: 'cli' as const }, action: 'group.created' as const, target: { type: 'group' as const, id: null } };
     await expect(recordAuditEvent(t.current.em(), event)).rejects.toThrow(/em.transactional/);
-    for (const field of ['secretHash', 'secret_hash', 'tokenHash', 'password', 'passwordHash', 'clientSecret', 'secrets', 'tokens', 'token', 'value']) {
+    for (const field of ['secretHash', 'secret_hash', 'tokenHash', 'password', 'passwordHash', 'clientSecret', 'secrets', 'tokens', 'token', 'accessToken', 'value']) {
       expect(() => checkSafeChanges({ [field]: { before: null, after: 'x' } })).toThrow(/never records/);
     }
     expect(() => checkSafeChanges({ note: { before: null, after: `acs_${'a'.repeat(43)}` } })).toThrow(/never records/);
-    expect(() => checkSafeChanges({ secretPrefix: { before: null, after: 'acs_abcdef' }, secretId: { before: null, after: 'x' }, tokenPrefix: { before: null, after: 'acp_abcdef' } })).not.toThrow();
+    expect(() => checkSafeChanges({ secretPrefix: { before: null, after: 'acs_abcdef' }, secretId: { before: null, after: 'x' }, tokenPrefix: { before: null, after: 'acp_abcdef' }, secretExpiresAt: { before: null, after: 'x' }, revokedCount: { before: 0, after: 3 } })).not.toThrow();
   });
 });
 
