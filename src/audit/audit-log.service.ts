@@ -18,7 +18,7 @@
 //         if (row) await recordAuditEvent(tx, { ...source, action: 'auth_client.disabled', target: { type: 'auth_client', id },
 //           changes: { enabled: { before: true, after: false } } });
 //       });
-//   - One plain-SQL statement (best on the embedded database under concurrency, see Sql.transaction): add the event to
+//   - One plain-SQL statement (one round trip, no BEGIN/COMMIT): add the event to
 //     the statement itself with `auditInsertSelect(event, 'changed', firstParameter)`, as AuthClientService.create does:
 //       with changed as (update auth_clients set … where id = $1 returning id), audited as (${audit.text}) select …
 //   `source` is an `AuditSource`: `auditSourceOf(context)` in a resolver (graphql/context.ts: the viewer, the IP and
@@ -174,8 +174,7 @@ export async function recordAuditEvent(tx: EntityManager | SqlTransaction, event
  * For a change made by ONE plain-SQL statement: the `insert … select` that records its event in the same statement,
  * as a data-modifying CTE (`with changed as (insert … returning id), audited as (${text}) select … from changed`).
  * One event per row of `from`, whose id is the target's; none when the change touched no row. Parameters are
- * numbered from `firstParameter`. On the embedded database this is the safe way to be atomic under concurrency
- * (see Sql.transaction).
+ * numbered from `firstParameter`.
  */
 export function auditInsertSelect(
   event: Omit<AuditEventDraft, 'target'> & { target: { type: AuditTargetType } },

@@ -75,9 +75,8 @@ export class Sql {
   /**
    * Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws.
    * Everything inside must go through `tx` (on the embedded database another connection would wait for this one).
-   * Caution, embedded database: pglite-socket runs one protocol message at a time from any connection, and a BEGIN
-   * from one connection arriving between another's Parse and Bind breaks that other query ("unnamed prepared statement
-   * does not exist"). Under heavy concurrency prefer one statement (a data-modifying CTE) where it can do the job.
+   * On the embedded database, other connections wait until it ends (patches/@electric-sql+pglite-socket+0.2.17.patch
+   * keeps their queries whole meanwhile); a change that one statement can make (a data-modifying CTE) costs less.
    */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const connection = await this.#pool.acquireConnection();

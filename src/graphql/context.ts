@@ -27,7 +27,10 @@ export interface Context {
   readonly request: AuditRequest;
 }
 
-/** Who is acting in this request, for the audit log: the signed-in user. */
+/**
+ * Who is acting in this request, for the audit log: the signed-in user. A client-credentials token, which acts as its
+ * client and has no user, is to answer `{ type: 'client', id: <client id> }` here once the Viewer can carry one.
+ */
 export function auditActorOf({ viewer }: Pick<Context, 'viewer'>): AuditActor {
   // The rules let no anonymous call reach a change; this keeps types honest.
   if (!viewer) throw new NotAuthenticated();
