@@ -11,9 +11,10 @@ import { CryptoKey } from './src/oidc/crypto-key.entity.js';
 import { OidcConsent } from './src/oidc/consent.entity.js';
 import { Setting } from './src/db/setting.entity.js';
 import { PersonalAccessToken } from './src/personal-access-tokens/personal-access-token.entity.js';
+import { AuditEvent } from './src/audit/audit-event.entity.js';
 import { migrationsList } from './src/db/migrations/index.js';
 
-export const entities = [User, Group, Permission, AuthClient, AuthClientSecret, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting];
+export const entities = [User, Group, Permission, AuthClient, AuthClientSecret, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting, AuditEvent];
 
 /** Where to connect: a server URL, or the embedded database's socket folder. */
 export type Connection =

@@ -13,6 +13,7 @@ import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import type { ChangeFeed } from './db/change-feed.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { AccessControlService } from './access-control/access-control.service.js';
+import { AuditLog } from './audit/audit-log.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError } from './graphql/format-error.js';
@@ -47,6 +48,7 @@ export interface Services {
   accessControl: AccessControlService;
   authClients: AuthClientService;
   personalAccessTokens: PersonalAccessTokenService;
+  auditLog: AuditLog;
 }
 
 /**
@@ -87,6 +89,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       accessControl: new AccessControlService(),
       authClients,
       personalAccessTokens: new PersonalAccessTokenService(providers, config.personalAccessTokenMaxDays),
+      auditLog: new AuditLog(sql),
     };
 
     const app = express();

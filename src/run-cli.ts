@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AccessControlService } from './access-control/access-control.service.js';
+import { AuditLog, type AuditEventRecord } from './audit/audit-log.service.js';
 import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
 import { AuthClientService, MAX_PREVIOUS_SECRET_EXPIRES_IN, type AuthClientRecord } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
@@ -46,6 +47,8 @@ Commands:
   keys:rotate          new signing keys become current; the old stay published until their tokens expire
   token:create --username U --client CLIENT_ID --name N [--scope S ...] [--expires-in 30d|12h]
                        a personal access token for U, through a client with the personal_access grant
+  audit:list [--target ID]   the audit log, newest first; --target: only the changes to that client, user, group ...
+  audit:prune --before DATE  deletes the audit events older than DATE (e.g. 2026-01-01); the prune itself is audited
 
 --password-stdin reads the password from the first line of standard input, keeping it off the command line.
 --json prints one JSON object on stdout.`;
@@ -71,6 +74,8 @@ const options = {
   'access-token-lifetime': { type: 'string' },
   'refresh-token-lifetime': { type: 'string' },
   'previous-expires-in': { type: 'string' },
+  target: { type: 'string' },
+  before: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -87,6 +92,7 @@ interface Services {
   users: UserService;
   accessControl: AccessControlService;
   authClients: AuthClientService;
+  auditLog: AuditLog;
 }
 
 function required(values: Values, name: 'username' | 'email' | 'name' | 'group' | 'permission' | 'client'): string {
@@ -347,6 +353,38 @@ const commands: Record<string, Command> = {
     };
   },
 
+  async 'audit:list'(_em, values, { auditLog }) {
+    const events: AuditEventRecord[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = await auditLog.list({ first: 100, after, targetId: values.target ?? null });
+      events.push(...page.items.map(({ occurredAtText: _text, ...event }: AuditEventRecord & { occurredAtText?: string }) => event));
+      if (!page.hasNextPage || page.items.length === 0) break;
+      after = page.cursorOf(page.items.at(-1)!);
+    }
+    const line = (event: AuditEventRecord) => [
+      event.occurredAt.toISOString(),
+      event.actorType === 'cli' ? 'cli' : `${event.actorType}:${event.actorId}`,
+      event.action,
+      `${event.targetType}${event.targetId ? `:${event.targetId}` : ''}`,
+      event.ip ?? '',
+      event.changes ? JSON.stringify(event.changes) : '',
+    ].join('  ').trimEnd();
+    return { result: { events }, text: events.length === 0 ? 'No audit events' : events.map(line).join('\n') };
+  },
+
+  async 'audit:prune'(_em, values, { auditLog }) {
+    const text = values.before;
+    if (text === undefined || text === '') throw new UsageError('--before is required');
+    const before = new Date(text);
+    if (!/^\d{4}-\d\d-\d\d/.test(text) || Number.isNaN(before.getTime())) throw new UsageError('--before is a date or time, e.g. 2026-01-01 or 2026-01-01T12:00:00Z');
+    const deleted = await auditLog.prune(before);
+    return {
+      result: { deleted, before: before.toISOString() },
+      text: `Deleted ${deleted} audit event${deleted === 1 ? '' : 's'} from before ${before.toISOString()}`,
+    };
+  },
+
   async 'keys:rotate'(em, _values, { secrets }) {
     const kids = await em.transactional((tx) => rotateSigningKeys(tx, secrets));
     return {
@@ -409,6 +447,7 @@ async function run(argv: string[]): Promise<number> {
       users: new UserService(sql),
       accessControl: new AccessControlService(),
       authClients: new AuthClientService(secrets, sql, changes),
+      auditLog: new AuditLog(sql),
     };
     await withBootstrapLock(database.orm, (em) => checkAppKey(em, secrets));
     const { result, text } = await command(database.orm.em.fork(), values, services);

@@ -1,6 +1,9 @@
 // Who may do what: groups, grants of permissions to users and groups, and a user's effective permissions.
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  CLI_SOURCE, diffChanges, recordAuditEvent, type AuditSource,
+} from '../audit/audit-log.service.js';
 import { NotFound, ValidationFailed } from '../shared/errors.js';
 import { flushOrExplain } from '../shared/db-errors.js';
 import { Group } from '../users/group.entity.js';
@@ -20,13 +23,19 @@ export class AccessControlService {
     return viewer.isSuperAdmin ? ALL_PERMISSIONS : new Set(viewer.grantedPermissions);
   }
 
-  async createGroup(em: EntityManager, rawName: string): Promise<Group> {
+  /** Creates a group, and its `group.created` audit event in the same transaction. */
+  async createGroup(em: EntityManager, rawName: string, source: AuditSource = CLI_SOURCE): Promise<Group> {
     const name = rawName.trim();
     // eslint-disable-next-line no-control-regex
     if (name === '' || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) throw ValidationFailed.of('name', 'A group name is 1 to 255 characters, without control characters');
-    const group = em.create(Group, { name });
-    await flushOrExplain(em, { groups_name_lower_unique: () => ValidationFailed.of('name', `A group named "${name}" already exists`) });
-    return group;
+    return em.transactional(async (tx) => {
+      const group = tx.create(Group, { name });
+      await recordAuditEvent(tx, {
+        ...source, action: 'group.created', target: { type: 'group', id: group.id }, changes: diffChanges(null, { name }),
+      });
+      await flushOrExplain(tx, { groups_name_lower_unique: () => ValidationFailed.of('name', `A group named "${name}" already exists`) });
+      return group;
+    });
   }
 
   async findGroup(em: EntityManager, name: string): Promise<Group> {
@@ -41,15 +50,50 @@ export class AccessControlService {
     return permission;
   }
 
-  async addMember(em: EntityManager, group: Group, user: User): Promise<void> {
-    await group.members.init();
-    group.members.add(user);
-    await em.flush();
+  /**
+   * Adds the user to the group, with a `group.user_added` audit event in the same transaction; adding a member again
+   * changes nothing and records nothing. Returns whether the user was added.
+   */
+  async addMember(em: EntityManager, group: Group, user: User, source: AuditSource = CLI_SOURCE): Promise<boolean> {
+    return em.transactional(async (tx) => {
+      const { affectedRows } = await tx.execute<{ affectedRows: number }>(
+        'insert into group_members (group_id, user_id) values (?, ?) on conflict do nothing',
+        [group.id, user.id],
+        'run',
+      );
+      if (affectedRows === 0) return false;
+      await recordAuditEvent(tx, {
+        ...source,
+        action: 'group.user_added',
+        target: { type: 'group', id: group.id },
+        changes: { members: { before: null, after: { userId: user.id, username: user.username } } },
+      });
+      return true;
+    });
   }
 
-  async grant(em: EntityManager, holder: User | Group, permission: Permission): Promise<void> {
-    await holder.permissions.init();
-    holder.permissions.add(permission);
-    await em.flush();
+  /**
+   * Grants the permission to a user or a group, with a `permission.granted` audit event (target: the holder) in the
+   * same transaction; granting it again changes nothing and records nothing. Returns whether it was granted.
+   */
+  async grant(em: EntityManager, holder: User | Group, permission: Permission, source: AuditSource = CLI_SOURCE): Promise<boolean> {
+    const isGroup = holder instanceof Group;
+    return em.transactional(async (tx) => {
+      const { affectedRows } = await tx.execute<{ affectedRows: number }>(
+        isGroup
+          ? 'insert into group_permissions (group_id, permission_name) values (?, ?) on conflict do nothing'
+          : 'insert into user_permissions (user_id, permission_name) values (?, ?) on conflict do nothing',
+        [holder.id, permission.name],
+        'run',
+      );
+      if (affectedRows === 0) return false;
+      await recordAuditEvent(tx, {
+        ...source,
+        action: 'permission.granted',
+        target: { type: isGroup ? 'group' : 'user', id: holder.id },
+        changes: { permissions: { before: null, after: permission.name } },
+      });
+      return true;
+    });
   }
 }

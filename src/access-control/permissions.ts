@@ -5,6 +5,7 @@ export const PERMISSIONS = {
   createAuthClients: 'create-auth_clients',
   editAuthClients: 'edit-auth_clients',
   deleteAuthClients: 'delete-auth_clients',
+  viewAuditLog: 'view-audit_log',
 } as const;
 
 export type PermissionName = (typeof PERMISSIONS)[keyof typeof PERMISSIONS];
@@ -14,4 +15,5 @@ export const PERMISSION_CATALOGUE: ReadonlyArray<{ name: PermissionName; title: 
   { name: PERMISSIONS.createAuthClients, title: 'Create Auth Clients', groupName: 'Auth Clients' },
   { name: PERMISSIONS.editAuthClients, title: 'Edit Auth Clients', groupName: 'Auth Clients' },
   { name: PERMISSIONS.deleteAuthClients, title: 'Delete Auth Clients', groupName: 'Auth Clients' },
+  { name: PERMISSIONS.viewAuditLog, title: 'View Audit Log', groupName: 'Audit Log' },
 ];

@@ -5,7 +5,7 @@ import {
 import { AccessControlService } from '../access-control/access-control.service.js';
 import { UserType } from '../users/user.type.js';
 import type { ViewerRecord } from '../users/user.service.js';
-import type { Context } from '../graphql/context.js';
+import { auditSourceOf, type Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
 import { AuthClientService, DEFAULT_PREVIOUS_SECRET_EXPIRES_IN } from './auth-client.service.js';
 import {
@@ -62,8 +62,8 @@ export class AuthClientResolver {
   }
 
   @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients and the scope auth_clients:write' })
-  async createAuthClient(@Ctx() { viewer }: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
-    const { authClient, clientSecret } = await this.service.create(input, viewer?.user ?? undefined);
+  async createAuthClient(@Ctx() context: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
+    const { authClient, clientSecret } = await this.service.create(input, context.viewer?.user ?? undefined, auditSourceOf(context));
     return { authClient: AuthClientType.from(authClient), clientSecret };
   }
 

@@ -1,6 +1,9 @@
 // Auth clients: creating them with a one-time secret, finding and listing them, rotating, revoking and checking their
 // secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
+import {
+  auditInsertSelect, CLI_SOURCE, diffChanges, type AuditSource,
+} from '../audit/audit-log.service.js';
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql, SqlTransaction } from '../db/sql.js';
@@ -157,7 +160,11 @@ export class AuthClientService {
     }, { byRow: false, maxEntries: 1000 });
   }
 
-  async create(draft: AuthClientDraft, createdBy?: { id: string }): Promise<CreatedAuthClient> {
+  /**
+   * Creates a client with a new secret, and its `auth_client.created` audit event in the same transaction. The audit
+   * source defaults to `createdBy` as the acting user, or the CLI.
+   */
+  async create(draft: AuthClientDraft, createdBy?: { id: string }, source?: AuditSource): Promise<CreatedAuthClient> {
     const problems = validateAuthClient(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const {
@@ -165,8 +172,18 @@ export class AuthClientService {
     } = normalizeAuthClient(draft);
 
     const clientSecret = newClientSecret();
+    const auditSource = source ?? (createdBy ? { actor: { type: 'user' as const, id: createdBy.id } } : CLI_SOURCE);
+    // Its audit event is written by the same statement, only when a row was inserted.
+    const audit = auditInsertSelect({
+      ...auditSource,
+      action: 'auth_client.created',
+      target: { type: 'auth_client' },
+      changes: diffChanges(null, {
+        name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime,
+      }),
+    }, 'client', 11);
     // One statement, so one round trip and one transaction: the unique index on lower(name) settles concurrent
-    // creates, and a taken name inserts neither the client nor its secret.
+    // creates, and a taken name inserts neither the client, nor its secret, nor an event.
     const row = await this.sql.one<AuthClientRecord>(
       `with client as (
          insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime)
@@ -177,11 +194,11 @@ export class AuthClientService {
          insert into auth_client_secrets (id, client_id, secret_hash, prefix)
          select gen_random_uuid(), id, $5, $6 from client
          returning *
-       )
+       ), audited as (${audit.text})
        select client.*, json_build_array(${secretJson('secret')}) as "secrets" from client, secret`,
       [
         name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS),
-        createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime,
+        createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime, ...audit.values,
       ],
       { prepare: true },
     );

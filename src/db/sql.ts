@@ -55,14 +55,44 @@ export class Sql {
   }
 
   /** Runs one statement with `$1`-style parameters on a pooled connection. */
-  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], { prepare = false }: SqlOptions = {}): Promise<SqlResult<Row>> {
-    const name = prepare && this.canPrepare ? this.#nameOf(text) : undefined;
+  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options: SqlOptions = {}): Promise<SqlResult<Row>> {
     const connection = await this.#pool.acquireConnection();
     try {
-      const result = await connection.query<Row>({
-        text, values, types: DRIVER_TYPES, name,
-      });
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      return await this.#query<Row>(connection, text, values, options);
+    } finally {
+      await this.#pool.releaseConnection(connection);
+    }
+  }
+
+  async #query<Row>(connection: PgConnection, text: string, values: readonly unknown[], { prepare = false }: SqlOptions): Promise<SqlResult<Row>> {
+    const name = prepare && this.canPrepare ? this.#nameOf(text) : undefined;
+    const result = await connection.query<Row>({
+      text, values, types: DRIVER_TYPES, name,
+    });
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+
+  /**
+   * Runs `work` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws.
+   * Everything inside must go through `tx` (on the embedded database another connection would wait for this one).
+   * On the embedded database, other connections wait until it ends (patches/@electric-sql+pglite-socket+0.2.17.patch
+   * keeps their queries whole meanwhile); a change that one statement can make (a data-modifying CTE) costs less.
+   */
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    const connection = await this.#pool.acquireConnection();
+    const query = <Row>(text: string, values: readonly unknown[] = [], options: SqlOptions = {}) => this.#query<Row>(connection, text, values, options);
+    try {
+      await query('begin');
+      let result: T;
+      try {
+        result = await work(new SqlTransaction(query));
+      } catch (error) {
+        // The work's own error is the one to report, even when the rollback fails too (a broken connection).
+        await query('rollback').catch(() => undefined);
+        throw error;
+      }
+      await query('commit');
+      return result;
     } finally {
       await this.#pool.releaseConnection(connection);
     }
@@ -76,42 +106,28 @@ export class Sql {
   async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row | undefined> {
     return (await this.run<Row>(text, values, options)).rows[0];
   }
-
-  /**
-   * Runs `work` in one transaction on one pooled connection: committed if it resolves, rolled back if it throws. All of
-   * its statements must go through the `tx` it is given (see STACK.md on PGlite: another connection would wait).
-   */
-  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    const connection = await this.#pool.acquireConnection();
-    const tx = new SqlTransaction(connection);
-    try {
-      await tx.run('begin');
-      const result = await work(tx);
-      await tx.run('commit');
-      return result;
-    } catch (error) {
-      await tx.run('rollback').catch(() => {});
-      throw error;
-    } finally {
-      await this.#pool.releaseConnection(connection);
-    }
-  }
 }
 
-/** Statements inside Sql.transaction(), all on its one connection. */
+type Query = <Row>(text: string, values?: readonly unknown[], options?: SqlOptions) => Promise<SqlResult<Row>>;
+
+/** The statements of one open transaction (see `Sql.transaction`): the same methods as `Sql`, on its connection. */
 export class SqlTransaction {
-  constructor(private readonly connection: PgConnection) {}
+  readonly #query: Query;
 
-  async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<SqlResult<Row>> {
-    const result = await this.connection.query<Row>({ text, values, types: DRIVER_TYPES });
-    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  constructor(query: Query) {
+    this.#query = query;
   }
 
-  async rows<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.run<Row>(text, values)).rows;
+  run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<SqlResult<Row>> {
+    return this.#query<Row>(text, values, options);
   }
 
-  async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = []): Promise<Row | undefined> {
-    return (await this.run<Row>(text, values)).rows[0];
+  async rows<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row[]> {
+    return (await this.#query<Row>(text, values, options)).rows;
+  }
+
+  /** The first row, or undefined. */
+  async one<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options?: SqlOptions): Promise<Row | undefined> {
+    return (await this.#query<Row>(text, values, options)).rows[0];
   }
 }

@@ -1,8 +1,11 @@
-// Per-request GraphQL context: a fresh EntityManager and the viewer named by the access token, if any.
+// Per-request GraphQL context: a fresh EntityManager, the viewer named by the access token, if any, and where the
+// request came from (for the audit log).
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import type { AccessControlService } from '../access-control/access-control.service.js';
+import type { AuditActor, AuditRequest, AuditSource } from '../audit/audit-log.service.js';
+import { NotAuthenticated } from '../shared/errors.js';
 import type { UserRecord } from '../users/user.service.js';
 import type { ProviderRef } from '../oidc/provider.js';
 import type { TokenCheck } from '../oidc/token-check.js';
@@ -26,6 +29,25 @@ export interface Context {
   readonly em: EntityManager;
   /** Null only when the request carried no token at all. */
   viewer: Viewer | null;
+  /** The caller's IP (as Express computes it, honouring TRUST_PROXY) and User-Agent. */
+  readonly request: AuditRequest;
+}
+
+/**
+ * Who is acting in this request, for the audit log: the signed-in user, or for a client-credentials token (which acts
+ * as its client and has no user) the client.
+ */
+export function auditActorOf({ viewer }: Pick<Context, 'viewer'>): AuditActor {
+  // The rules let no anonymous call reach a change; this keeps types honest.
+  if (!viewer) throw new NotAuthenticated();
+  if (viewer.user) return { type: 'user', id: viewer.user.id };
+  if (viewer.client) return { type: 'client', id: viewer.client.id };
+  throw new NotAuthenticated();
+}
+
+/** What a service takes to record an audit event for a change made in this request. */
+export function auditSourceOf(context: Pick<Context, 'viewer' | 'request'>): AuditSource {
+  return { actor: auditActorOf(context), request: context.request };
 }
 
 export interface ContextDeps {
@@ -71,8 +93,9 @@ export function createContextFactory({
     return { user, permissions: accessControl.effectivePermissions(holder.user), scopes: holder.scopes };
   }
 
-  return async ({ req }: { req: IncomingMessage }): Promise<Context> => {
+  return async ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {
     const header = req.headers.authorization;
+    const request: AuditRequest = { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null };
     const viewer = header === undefined ? null : await viewerFor(req, header);
     let em: EntityManager | undefined;
     // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none.
@@ -82,6 +105,7 @@ export function createContextFactory({
         return em;
       },
       viewer,
+      request,
     };
   };
 }

@@ -5,6 +5,7 @@ import { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { NoChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import { Secrets } from '../shared/secrets.js';
+import { AuditLog } from '../audit/audit-log.service.js';
 import { buildBareSchema } from './schema.js';
 import { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 import type { AccessTokenStore } from '../oidc/token-store.js';
@@ -16,6 +17,7 @@ export async function schemaSdl(): Promise<string> {
   const schema = await buildBareSchema({
     authClients: new AuthClientService(secrets, noDatabase, new NoChangeFeed()),
     personalAccessTokens: new PersonalAccessTokenService({} as AccessTokenStore, 365),
+    auditLog: new AuditLog(noDatabase),
   });
   return `${printSchema(schema)}\n`;
 }

@@ -35,6 +35,7 @@ const TITLES: Record<PermissionName, string> = {
   'create-auth_clients': 'create auth clients (create-auth_clients)',
   'edit-auth_clients': 'edit auth clients (edit-auth_clients)',
   'delete-auth_clients': 'delete auth clients (delete-auth_clients)',
+  'view-audit_log': 'view the audit log (view-audit_log)',
 };
 
 const canRules = new Map<PermissionName, ReturnType<ReturnType<typeof rule>>>();
@@ -73,6 +74,7 @@ export const rules = shield({
     viewer: isSignedIn,
     // Anyone signed in manages their own tokens; the service only ever touches the viewer's.
     personalAccessTokens: managesOwnTokens,
+    auditEvents: can(PERMISSIONS.viewAuditLog),
   },
   Mutation: {
     createAuthClient: can(PERMISSIONS.createAuthClients),
@@ -102,6 +104,9 @@ export const rules = shield({
   PersonalAccessTokenEdge: allow,
   PersonalAccessTokenConnection: allow,
   CreatePersonalAccessTokenPayload: allow,
+  AuditEvent: allow,
+  AuditEventEdge: allow,
+  AuditEventConnection: allow,
 }, {
   fallbackRule: deny,
   fallbackError: () => forbidden('see this field'),

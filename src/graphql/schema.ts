@@ -7,14 +7,17 @@ import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import { ViewerResolver } from '../users/viewer.resolver.js';
 import { PersonalAccessTokenResolver } from '../personal-access-tokens/personal-access-token.resolver.js';
 import type { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
+import { AuditLogResolver } from '../audit/audit-log.resolver.js';
+import type { AuditLog } from '../audit/audit-log.service.js';
 import { rules } from './rules.js';
 
 export interface SchemaServices {
   authClients: AuthClientService;
   personalAccessTokens: PersonalAccessTokenService;
+  auditLog: AuditLog;
 }
 
-const resolvers = [AuthClientResolver, ViewerResolver, PersonalAccessTokenResolver] as const;
+const resolvers = [AuthClientResolver, ViewerResolver, PersonalAccessTokenResolver, AuditLogResolver] as const;
 
 /** The schema as type-graphql emits it, without rules: what schema.graphql holds. */
 export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema> {
@@ -22,6 +25,7 @@ export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema
     [AuthClientResolver, new AuthClientResolver(services.authClients)],
     [ViewerResolver, new ViewerResolver()],
     [PersonalAccessTokenResolver, new PersonalAccessTokenResolver(services.personalAccessTokens)],
+    [AuditLogResolver, new AuditLogResolver(services.auditLog)],
   ]);
   const container: ContainerType = { get: (someClass) => instances.get(someClass) };
   return buildSchema({ resolvers, container, validate: false });

@@ -2,7 +2,7 @@
 import {
   Arg, Args, Ctx, ID, Mutation, Query, Resolver,
 } from 'type-graphql';
-import type { Context } from '../graphql/context.js';
+import { auditSourceOf, type Context } from '../graphql/context.js';
 import { toConnection } from '../graphql/connection.js';
 import { NotAuthenticated } from '../shared/errors.js';
 import { PersonalAccessTokenService } from './personal-access-token.service.js';
@@ -28,12 +28,12 @@ export class PersonalAccessTokenResolver {
 
   @Mutation(() => CreatePersonalAccessTokenPayload, { description: 'Creates a token for you, with at most the scopes your own token holds. Needs the personal_access_tokens scope' })
   async createPersonalAccessToken(@Ctx() context: Context, @Arg('input') input: CreatePersonalAccessTokenInput): Promise<CreatePersonalAccessTokenPayload> {
-    const { personalAccessToken, token } = await this.service.create(context.em, viewerOf(context), input, context.viewer!.scopes);
+    const { personalAccessToken, token } = await this.service.create(context.em, viewerOf(context), input, context.viewer!.scopes, auditSourceOf(context));
     return { personalAccessToken: PersonalAccessTokenType.from(personalAccessToken), token };
   }
 
   @Mutation(() => PersonalAccessTokenType, { description: 'Revokes one of your tokens; it stops working at once. Needs the personal_access_tokens scope' })
   async revokePersonalAccessToken(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<PersonalAccessTokenType> {
-    return PersonalAccessTokenType.from(await this.service.revoke(context.em, viewerOf(context), id));
+    return PersonalAccessTokenType.from(await this.service.revoke(context.em, viewerOf(context), id, auditSourceOf(context)));
   }
 }

@@ -1,7 +1,11 @@
 // Personal access tokens: minted as oidc-provider access tokens (so /graphql and introspection take them like any
 // other), with a recognisable prefix, stored only as a keyed hash, listed and revoked. Checking one on use is
 // personal-access-token.usage.ts.
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  CLI_SOURCE, diffChanges, recordAuditEvent, type AuditSource,
+} from '../audit/audit-log.service.js';
 import { ALL_SCOPES, isApiScope } from '../access-control/scopes.js';
 import { AuthClient, AuthClientGrant } from '../auth-clients/auth-client.entity.js';
 import {
@@ -44,13 +48,15 @@ export class PersonalAccessTokenService {
 
   /**
    * Creates a token for `owner`. `heldScopes` are the scopes of the token making the request, which a new token can
-   * never exceed; null when no token is involved (the CLI on the server).
+   * never exceed; null when no token is involved (the CLI on the server). The row and its
+   * `personal_access_token.created` audit event are written in one transaction.
    */
   async create(
     em: EntityManager,
     owner: { id: string },
     draft: PersonalAccessTokenDraft,
     heldScopes: ReadonlySet<string> | null,
+    source: AuditSource = CLI_SOURCE,
     now = new Date(),
   ): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
     const problems: Problem[] = [];
@@ -82,27 +88,39 @@ export class PersonalAccessTokenService {
     if (beyondHeld) throw new ScopeMissing(beyondHeld, `Your token does not hold the scope "${beyondHeld}", so it cannot give it to a new token`);
 
     const value = `${PERSONAL_ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
-    const user = em.getReference(User, owner.id);
-    const personalAccessToken = em.create(PersonalAccessToken, {
-      user, client, name, scopes, tokenHash: this.tokens.storedIdOf(value), tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
+    const tokenHash = this.tokens.storedIdOf(value);
+    // The token is an access token like any other, under our own value and lifetime. Stored first: it works only once
+    // its record (below) exists, and no one knows its value before then. Its record and the audit event are then one
+    // transaction; if that fails, the token goes again.
+    await this.tokens.issue({
+      value,
+      clientId: client.id,
+      accountId: owner.id,
+      gty: PERSONAL_ACCESS_GTY,
+      scope: scopes.join(' ') || undefined,
+      expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
     });
-    await flushOrExplain(em, { personal_access_tokens_user_name_unique: () => nameTaken(name) });
-
-    // The token is an access token like any other, under our own value and lifetime.
     try {
-      await this.tokens.issue({
-        value,
-        clientId: client.id,
-        accountId: owner.id,
-        gty: PERSONAL_ACCESS_GTY,
-        scope: scopes.join(' ') || undefined,
-        expiresIn: Math.max(1, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+      const personalAccessToken = await em.transactional(async (tx) => {
+        const created = tx.create(PersonalAccessToken, {
+          user: tx.getReference(User, owner.id), client, name, scopes, tokenHash, tokenPrefix: value.slice(0, DISPLAYED_CHARS), expiresAt,
+        });
+        await recordAuditEvent(tx, {
+          ...source,
+          action: 'personal_access_token.created',
+          target: { type: 'personal_access_token', id: created.id },
+          changes: diffChanges(null, {
+            name, userId: owner.id, authClientId: client.id, scopes, expiresAt,
+          }),
+        });
+        await flushOrExplain(tx, { personal_access_tokens_user_name_unique: () => nameTaken(name) });
+        return created;
       });
+      return { personalAccessToken, token: value };
     } catch (error) {
-      await em.nativeDelete(PersonalAccessToken, { id: personalAccessToken.id });
+      await this.tokens.revoke(tokenHash);
       throw error;
     }
-    return { personalAccessToken, token: value };
   }
 
   /** The user's tokens that are not revoked, newest first. */
@@ -121,12 +139,27 @@ export class PersonalAccessTokenService {
     };
   }
 
-  /** Revokes one of the user's own tokens. Another user's id is NOT_FOUND, so that ids disclose nothing. */
-  async revoke(em: EntityManager, owner: { id: string }, id: string): Promise<PersonalAccessToken> {
-    const token = isUuid(id) ? await em.findOne(PersonalAccessToken, { id, user: owner.id, revokedAt: null }, { populate: ['client'] }) : null;
-    if (!token) throw new NotFound('There is no personal access token with this id');
-    token.revokedAt = new Date();
-    await em.flush();
+  /**
+   * Revokes one of the user's own tokens, with a `personal_access_token.revoked` audit event in the same transaction.
+   * Another user's id is NOT_FOUND, so that ids disclose nothing; so is a token revoked meanwhile (the row is locked).
+   */
+  async revoke(em: EntityManager, owner: { id: string }, id: string, source: AuditSource = CLI_SOURCE): Promise<PersonalAccessToken> {
+    const token = await em.transactional(async (tx) => {
+      const found = isUuid(id)
+        ? await tx.findOne(PersonalAccessToken, { id, user: owner.id, revokedAt: null }, { lockMode: LockMode.PESSIMISTIC_WRITE })
+        : null;
+      if (!found) throw new NotFound('There is no personal access token with this id');
+      found.revokedAt = new Date();
+      await recordAuditEvent(tx, {
+        ...source,
+        action: 'personal_access_token.revoked',
+        target: { type: 'personal_access_token', id: found.id },
+        changes: { revokedAt: { before: null, after: found.revokedAt.toISOString() } },
+      });
+      await tx.populate(found, ['client']);
+      return found;
+    });
+    // Its record says revoked already, which every check reads; deleting the token itself frees its row.
     await this.tokens.revoke(token.tokenHash);
     return token;
   }

@@ -1,6 +1,9 @@
 // Users: creating them with a hashed password, and checking credentials without revealing who exists.
 import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  CLI_SOURCE, diffChanges, recordAuditEvent, type AuditSource,
+} from '../audit/audit-log.service.js';
 import type { Sql } from '../db/sql.js';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
 import { flushOrExplain, isUuid } from '../shared/db-errors.js';
@@ -54,22 +57,30 @@ const USER_COLUMNS = 'u.id, u.username, u.email, u.is_super_admin as "isSuperAdm
 export class UserService {
   constructor(private readonly sql: Sql) {}
 
-  async create(em: EntityManager, draft: UserDraft): Promise<User> {
+  /** Creates a user, and its `user.created` audit event in the same transaction. */
+  async create(em: EntityManager, draft: UserDraft, source: AuditSource = CLI_SOURCE): Promise<User> {
     const problems = validateUser(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const username = draft.username.trim();
     const email = draft.email.trim();
-    const user = em.create(User, {
-      username,
-      email,
-      passwordHash: await hashPassword(draft.password),
-      isSuperAdmin: draft.isSuperAdmin ?? false,
+    // Hashed before the transaction opens: it takes milliseconds of CPU, and the transaction need not wait for them.
+    const passwordHash = await hashPassword(draft.password);
+    return em.transactional(async (tx) => {
+      const user = tx.create(User, {
+        username, email, passwordHash, isSuperAdmin: draft.isSuperAdmin ?? false,
+      });
+      await recordAuditEvent(tx, {
+        ...source,
+        action: 'user.created',
+        target: { type: 'user', id: user.id },
+        changes: diffChanges(null, { username, email, isSuperAdmin: user.isSuperAdmin }),
+      });
+      await flushOrExplain(tx, {
+        users_username_lower_unique: () => ValidationFailed.of('username', `A user named "${username}" already exists`),
+        users_email_lower_unique: () => ValidationFailed.of('email', `A user with the email "${email}" already exists`),
+      });
+      return user;
     });
-    await flushOrExplain(em, {
-      users_username_lower_unique: () => ValidationFailed.of('username', `A user named "${username}" already exists`),
-      users_email_lower_unique: () => ValidationFailed.of('email', `A user with the email "${email}" already exists`),
-    });
-    return user;
   }
 
   async findByUsername(em: EntityManager, username: string): Promise<User | null> {

@@ -104,7 +104,7 @@ describe('a Super Admin', () => {
     );
     expect(viewer.data?.viewer).toEqual({
       isSuperAdmin: true,
-      effectivePermissions: ['create-auth_clients', 'delete-auth_clients', 'edit-auth_clients', 'view-auth_clients'],
+      effectivePermissions: ['create-auth_clients', 'delete-auth_clients', 'edit-auth_clients', 'view-audit_log', 'view-auth_clients'],
     });
   });
 });

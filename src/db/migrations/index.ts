@@ -8,6 +8,7 @@ import { Migration20261127060000_hot_paths } from './Migration20261127060000_hot
 import { Migration20261127120000_api_scopes } from './Migration20261127120000_api_scopes.js';
 import { Migration20261127130000_client_lifecycle } from './Migration20261127130000_client_lifecycle.js';
 import { Migration20261127131000_client_secrets } from './Migration20261127131000_client_secrets.js';
+import { Migration20261127132000_audit_log } from './Migration20261127132000_audit_log.js';
 import { Migration20261127133000_client_credentials } from './Migration20261127133000_client_credentials.js';
 
 export const migrationsList: MigrationObject[] = [
@@ -19,5 +20,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127120000_api_scopes', class: Migration20261127120000_api_scopes },
   { name: 'Migration20261127130000_client_lifecycle', class: Migration20261127130000_client_lifecycle },
   { name: 'Migration20261127131000_client_secrets', class: Migration20261127131000_client_secrets },
+  { name: 'Migration20261127132000_audit_log', class: Migration20261127132000_audit_log },
   { name: 'Migration20261127133000_client_credentials', class: Migration20261127133000_client_credentials },
 ];
