@@ -68,32 +68,32 @@ export class AuthClientResolver {
   }
 
   @Mutation(() => AuthClientType, { description: 'Changes a client; removing a grant or scope revokes the tokens it covered. Needs edit-auth_clients and the scope auth_clients:write' })
-  async updateAuthClient(@Arg('input') { id, ...changes }: UpdateAuthClientInput): Promise<AuthClientType> {
-    return AuthClientType.from(await this.service.update(id, changes));
+  async updateAuthClient(@Ctx() context: Context, @Arg('input') { id, ...changes }: UpdateAuthClientInput): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.update(id, changes, auditSourceOf(context)));
   }
 
   @Mutation(() => AuthClientType, { description: 'No new tokens, and its tokens are refused until enabled again. Needs edit-auth_clients and the scope auth_clients:write' })
-  async disableAuthClient(@Arg('id', () => ID) id: string): Promise<AuthClientType> {
-    return AuthClientType.from(await this.service.setEnabled(id, false));
+  async disableAuthClient(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.setEnabled(id, false, auditSourceOf(context)));
   }
 
   @Mutation(() => AuthClientType, { description: 'Its unexpired tokens work again. Needs edit-auth_clients and the scope auth_clients:write' })
-  async enableAuthClient(@Arg('id', () => ID) id: string): Promise<AuthClientType> {
-    return AuthClientType.from(await this.service.setEnabled(id, true));
+  async enableAuthClient(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.setEnabled(id, true, auditSourceOf(context)));
   }
 
   @Mutation(() => RevokeAuthClientTokensPayload, {
     description: 'The kill switch: revokes every token, code, grant and personal access token of the client, which stays usable. '
       + 'Needs edit-auth_clients and the scope auth_clients:write',
   })
-  async revokeAuthClientTokens(@Arg('id', () => ID) id: string): Promise<RevokeAuthClientTokensPayload> {
-    const { authClient, revokedCount } = await this.service.revokeTokens(id);
+  async revokeAuthClientTokens(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<RevokeAuthClientTokensPayload> {
+    const { authClient, revokedCount } = await this.service.revokeTokens(id, auditSourceOf(context));
     return { authClient: AuthClientType.from(authClient), revokedCount };
   }
 
   @Mutation(() => DeleteAuthClientPayload, { description: 'Deletes the client and revokes everything it issued, for good. Needs delete-auth_clients and the scope auth_clients:write' })
-  async deleteAuthClient(@Arg('id', () => ID) id: string): Promise<DeleteAuthClientPayload> {
-    await this.service.delete(id);
+  async deleteAuthClient(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<DeleteAuthClientPayload> {
+    await this.service.delete(id, auditSourceOf(context));
     return { deletedAuthClientId: id };
   }
 
@@ -123,6 +123,7 @@ export class AuthClientResolver {
       + 'a rotation while an older secret still overlaps ends that older one at once (at most 2 work). Needs edit-auth_clients and the scope auth_clients:write',
   })
   async rotateAuthClientSecret(
+    @Ctx() context: Context,
     @Arg('id', () => ID) id: string,
     @Arg('previousSecretExpiresIn', () => Int, {
       nullable: true,
@@ -130,7 +131,7 @@ export class AuthClientResolver {
       description: 'Seconds the previous secret keeps working: 0 (it stops now) to 2592000 (30 days); a day by default',
     }) previousSecretExpiresIn: number | null,
   ): Promise<RotateAuthClientSecretPayload> {
-    const { authClient, clientSecret } = await this.service.rotateSecret(id, previousSecretExpiresIn ?? DEFAULT_PREVIOUS_SECRET_EXPIRES_IN);
+    const { authClient, clientSecret } = await this.service.rotateSecret(id, previousSecretExpiresIn ?? DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, auditSourceOf(context));
     return { authClient: AuthClientType.from(authClient), clientSecret };
   }
 
@@ -138,7 +139,7 @@ export class AuthClientResolver {
     description: 'Ends one of the client\'s secrets at once; never its last one. Ending the current one makes the previous one current again. '
       + 'Needs edit-auth_clients and the scope auth_clients:write',
   })
-  async revokeAuthClientSecret(@Arg('id', () => ID) id: string, @Arg('secretId', () => ID) secretId: string): Promise<AuthClientType> {
-    return AuthClientType.from(await this.service.revokeSecret(id, secretId));
+  async revokeAuthClientSecret(@Ctx() context: Context, @Arg('id', () => ID) id: string, @Arg('secretId', () => ID) secretId: string): Promise<AuthClientType> {
+    return AuthClientType.from(await this.service.revokeSecret(id, secretId, auditSourceOf(context)));
   }
 }

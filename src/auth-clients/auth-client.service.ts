@@ -2,7 +2,7 @@
 // secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
 import {
-  auditInsertSelect, CLI_SOURCE, diffChanges, type AuditSource,
+  auditInsertSelect, CLI_SOURCE, diffChanges, recordAuditEvent, type AuditAction, type AuditChanges, type AuditSource,
 } from '../audit/audit-log.service.js';
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
@@ -120,6 +120,17 @@ const GRANT_TYPES_OF: Record<AuthClientGrant, string[]> = {
   [AuthClientGrant.CLIENT_CREDENTIALS]: ['client_credentials'],
 };
 
+/** What an update may change, as the audit log compares it. */
+const settingsOf = (authClient: AuthClientRecord) => ({
+  name: authClient.name,
+  grants: authClient.grants,
+  redirectUris: authClient.redirectUris,
+  scopes: authClient.scopes,
+  skipConsent: authClient.skipConsent,
+  accessTokenLifetime: authClient.accessTokenLifetime,
+  refreshTokenLifetime: authClient.refreshTokenLifetime,
+});
+
 export const authClientNotFound = (id: string) => new NotFound(`There is no auth client with the id "${id}"`);
 
 const isNameTaken = (error: unknown) => (error as { code?: string; constraint?: string }).code === '23505'
@@ -217,7 +228,7 @@ export class AuthClientService {
    * issued and those carrying a removed scope. Leaving AUTHORIZATION_CODE out of `grants` without giving redirectUris
    * drops the redirect URLs with it.
    */
-  async update(id: string, changes: AuthClientChanges): Promise<AuthClientRecord> {
+  async update(id: string, changes: AuthClientChanges, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
     return this.#locked(id, async (tx, current) => {
       const grants = changes.grants ?? current.grants;
       const draft = {
@@ -249,29 +260,46 @@ export class AuthClientService {
       if (removedGrantTypes.length > 0 || removedScopes.length > 0) {
         await revokeClientTokens(tx, this.secrets, id, { grantTypes: removedGrantTypes, scopes: removedScopes });
       }
+      await this.#audit(tx, source, 'auth_client.updated', id, diffChanges(settingsOf(current), settingsOf(row!)));
       return row!;
     });
   }
 
   /** Disables or enables the client. Its tokens are kept: refused while it is disabled, good again once enabled. */
-  async setEnabled(id: string, enabled: boolean): Promise<AuthClientRecord> {
-    return this.#locked(id, async (tx) => (await tx.one<AuthClientRecord>(
-      `update auth_clients set enabled = $2, updated_at = case when enabled = $2 then updated_at else now() end where id = $1 returning ${COLUMNS}`,
-      [id, enabled],
-    ))!);
+  async setEnabled(id: string, enabled: boolean, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
+    return this.#locked(id, async (tx, current) => {
+      const row = (await tx.one<AuthClientRecord>(
+        `update auth_clients set enabled = $2, updated_at = case when enabled = $2 then updated_at else now() end where id = $1 returning ${COLUMNS}`,
+        [id, enabled],
+      ))!;
+      await this.#audit(tx, source, enabled ? 'auth_client.enabled' : 'auth_client.disabled', id, diffChanges({ enabled: current.enabled }, { enabled }));
+      return row;
+    });
   }
 
   /** The kill switch: revokes everything the client holds and keeps the client; returns how many tokens ended. */
-  async revokeTokens(id: string): Promise<{ authClient: AuthClientRecord; revokedCount: number }> {
-    return this.#locked(id, async (tx, authClient) => ({ authClient, revokedCount: await revokeClientTokens(tx, this.secrets, id) }));
+  async revokeTokens(id: string, source: AuditSource = CLI_SOURCE): Promise<{ authClient: AuthClientRecord; revokedCount: number }> {
+    return this.#locked(id, async (tx, authClient) => {
+      const revokedCount = await revokeClientTokens(tx, this.secrets, id);
+      await this.#audit(tx, source, 'auth_client.tokens_revoked', id, { revokedCount: { before: null, after: revokedCount } });
+      return { authClient, revokedCount };
+    });
   }
 
   /** Deletes the client and everything it issued, for good; its name is free again. */
-  async delete(id: string): Promise<void> {
-    await this.#locked(id, async (tx) => {
+  async delete(id: string, source: AuditSource = CLI_SOURCE): Promise<void> {
+    await this.#locked(id, async (tx, current) => {
       await revokeClientTokens(tx, this.secrets, id);
+      await this.#audit(tx, source, 'auth_client.deleted', id, Object.fromEntries(Object.entries(settingsOf(current)).map(([field, value]) => [field, { before: value, after: null }])));
       // Consents and personal access token records go with the client (on delete cascade).
       await tx.run('delete from auth_clients where id = $1', [id]);
+    });
+  }
+
+  /** Records a change to the client in the audit log, in the change's own transaction. */
+  #audit(tx: SqlTransaction, source: AuditSource, action: AuditAction, id: string, changes: AuditChanges): Promise<void> {
+    return recordAuditEvent(tx, {
+      ...source, action, target: { type: 'auth_client', id }, changes,
     });
   }
 
@@ -326,15 +354,20 @@ export class AuthClientService {
   }
 
   /** Grants the client a permission of the catalogue (the caller checked the name); granting it twice changes nothing. */
-  async grantPermission(id: string, permissionName: string): Promise<AuthClientRecord> {
+  async grantPermission(id: string, permissionName: string, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
     const authClient = await this.findById(id);
     if (!authClient) throw new NotFound(`There is no auth client with the id "${id}"`);
-    // A client deleted meanwhile inserts nothing: the foreign key would refuse it, the select finds no row.
-    await this.sql.run(
-      `insert into client_permissions (client_id, permission_name) select id, $2 from auth_clients where id = $1
-       on conflict do nothing`,
-      [id, permissionName],
-    );
+    await this.sql.transaction(async (tx) => {
+      // A client deleted meanwhile inserts nothing: the select finds no row. A grant it already held records nothing.
+      const granted = await tx.run(
+        `insert into client_permissions (client_id, permission_name) select id, $2 from auth_clients where id = $1
+         on conflict do nothing`,
+        [id, permissionName],
+      );
+      if (granted.rowCount > 0) {
+        await this.#audit(tx, source, 'permission.granted', id, { permissions: { before: null, after: permissionName } });
+      }
+    });
     return authClient;
   }
 
@@ -349,7 +382,7 @@ export class AuthClientService {
    * Rotations of one client take turns on its row lock, so concurrent ones still leave at most two (the statement is
    * the rotate_auth_client_secret function of the client_secrets migration).
    */
-  async rotateSecret(id: string, previousSecretExpiresIn: number = DEFAULT_PREVIOUS_SECRET_EXPIRES_IN): Promise<CreatedAuthClient> {
+  async rotateSecret(id: string, previousSecretExpiresIn: number = DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, source: AuditSource = CLI_SOURCE): Promise<CreatedAuthClient> {
     if (!Number.isInteger(previousSecretExpiresIn) || previousSecretExpiresIn < 0 || previousSecretExpiresIn > MAX_PREVIOUS_SECRET_EXPIRES_IN) {
       throw ValidationFailed.of(
         'previousSecretExpiresIn',
@@ -358,12 +391,21 @@ export class AuthClientService {
     }
     if (!isUuid(id)) throw clientNotFound();
     const clientSecret = newClientSecret();
-    // One statement (see the client_secrets migration): atomic, and serialised per client by its row lock.
-    const rotated = await this.sql.one<{ secretId: string | null }>(
-      'select rotate_auth_client_secret($1, $2, $3, $4) as "secretId"',
-      [id, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS), previousSecretExpiresIn],
-    );
-    if (!rotated?.secretId) throw clientNotFound();
+    const prefix = clientSecret.slice(0, DISPLAYED_SECRET_CHARS);
+    // One statement (see the client_secrets migration): atomic, and serialised per client by its row lock, which the
+    // transaction holds until its audit event is written with it.
+    await this.sql.transaction(async (tx) => {
+      const rotated = await tx.one<{ secretId: string | null }>(
+        'select rotate_auth_client_secret($1, $2, $3, $4) as "secretId"',
+        [id, this.secrets.hash('client-secret', clientSecret), prefix, previousSecretExpiresIn],
+      );
+      if (!rotated?.secretId) throw clientNotFound();
+      await this.#audit(tx, source, 'auth_client.secret_rotated', id, {
+        secretId: { before: null, after: rotated.secretId },
+        secretPrefix: { before: null, after: prefix },
+        previousSecretExpiresIn: { before: null, after: previousSecretExpiresIn },
+      });
+    });
     const authClient = await this.findById(id);
     if (!authClient) throw clientNotFound();
     return { authClient, clientSecret };
@@ -374,16 +416,20 @@ export class AuthClientService {
    * while the previous one still overlaps makes that previous one current again, with no expiry, so the client is
    * never left to lose its last secret when the overlap ends. A secret of another client, or one already ended, is not found.
    */
-  async revokeSecret(id: string, secretId: string): Promise<AuthClientRecord> {
+  async revokeSecret(id: string, secretId: string, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
     if (!isUuid(id)) throw clientNotFound();
     const secretNotFound = () => new NotFound('This auth client has no working secret with this id');
     if (!isUuid(secretId)) throw secretNotFound();
-    const outcome = (await this.sql.one<{ outcome: string }>('select revoke_auth_client_secret($1, $2) as outcome', [id, secretId]))?.outcome;
-    if (outcome === 'client_not_found') throw clientNotFound();
-    if (outcome === 'secret_not_found') throw secretNotFound();
-    if (outcome === 'last_secret') {
-      throw ValidationFailed.of('secretId', 'This is the only working secret of the auth client; rotate it instead, or rotate first and then revoke the old one');
-    }
+    // A refusal throws inside the transaction, which rolls back: no event for a change that did not happen.
+    await this.sql.transaction(async (tx) => {
+      const outcome = (await tx.one<{ outcome: string }>('select revoke_auth_client_secret($1, $2) as outcome', [id, secretId]))?.outcome;
+      if (outcome === 'client_not_found') throw clientNotFound();
+      if (outcome === 'secret_not_found') throw secretNotFound();
+      if (outcome === 'last_secret') {
+        throw ValidationFailed.of('secretId', 'This is the only working secret of the auth client; rotate it instead, or rotate first and then revoke the old one');
+      }
+      await this.#audit(tx, source, 'auth_client.secret_revoked', id, { secretId: { before: secretId, after: null } });
+    });
     const authClient = await this.findById(id);
     if (!authClient) throw clientNotFound();
     return authClient;

@@ -70,6 +70,9 @@ it('records what the CLI changes with the actor cli, and audit:list shows it new
       grants: { before: null, after: ['password', 'personal_access'] },
       redirectUris: { before: null, after: [] },
       scopes: { before: null, after: ['audit_log:read'] },
+      skipConsent: { before: null, after: false },
+      accessTokenLifetime: { before: null, after: 3600 },
+      refreshTokenLifetime: { before: null, after: 2592000 },
     },
   ]]);
 

@@ -92,6 +92,9 @@ describe('each change leaves one event, written with it', () => {
         grants: { before: null, after: ['authorization_code'] },
         redirectUris: { before: null, after: ['https://app.example.com/cb'] },
         scopes: { before: null, after: ['auth_clients:read'] },
+        skipConsent: { before: null, after: false },
+        accessTokenLifetime: { before: null, after: 3600 },
+        refreshTokenLifetime: { before: null, after: 2592000 },
       },
     }]);
   });
@@ -214,7 +217,7 @@ it('never holds a secret, hash, token or password: a dump of the whole table con
   values.push(member.password);
   values.push((await passwordGrant(t.current, client, member, 'openid offline_access audit_log:read')).access_token);
 
-  for (const { hash } of await em.execute<{ hash: string }[]>('select secret_hash as hash from auth_clients union all select password_hash from users union all select token_hash from personal_access_tokens')) {
+  for (const { hash } of await em.execute<{ hash: string }[]>('select secret_hash as hash from auth_client_secrets union all select password_hash from users union all select token_hash from personal_access_tokens')) {
     values.push(hash);
   }
   for (const { id } of await em.execute<{ id: string }[]>("select id from oidc_payloads where model in ('AccessToken', 'RefreshToken')")) values.push(id);
