@@ -221,10 +221,15 @@ describe('permission:grant --client', () => {
     expect(both).toMatchObject({ code: 2, stderr: expect.stringMatching(/exactly one of --username, --group and --client/) });
   });
 
-  it('granting twice changes nothing', async () => {
+  it('granting twice changes nothing, and only the first grant is audited, with the actor cli', async () => {
     const client = await machine();
     await grantThroughCli(client, PERMISSIONS.viewAuthClients);
     await grantThroughCli(client, PERMISSIONS.viewAuthClients);
     expect(await t.current.app.services.authClients.permissionsOf(client.id)).toEqual([PERMISSIONS.viewAuthClients]);
+    const events = await t.current.em().execute<Array<{ actor_type: string; changes: unknown }>>(
+      "select actor_type, changes from audit_events where action = 'permission.granted' and target_type = 'auth_client' and target_id = ?",
+      [client.id],
+    );
+    expect(events).toEqual([{ actor_type: 'cli', changes: { permissions: { before: null, after: PERMISSIONS.viewAuthClients } } }]);
   });
 });
