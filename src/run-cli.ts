@@ -6,7 +6,9 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuditLog, type AuditEventRecord } from './audit/audit-log.service.js';
 import { AuthClientGrant } from './auth-clients/auth-client.entity.js';
-import { AuthClientService, MAX_PREVIOUS_SECRET_EXPIRES_IN, type AuthClientRecord } from './auth-clients/auth-client.service.js';
+import {
+  AuthClientService, MAX_PREVIOUS_SECRET_EXPIRES_IN, settingsOf, type AuthClientRecord,
+} from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
@@ -146,14 +148,8 @@ function grantsOption(values: Values): AuthClientGrant[] | undefined {
 function describeClient(authClient: AuthClientRecord) {
   return {
     id: authClient.id,
-    name: authClient.name,
     enabled: authClient.enabled,
-    grants: authClient.grants,
-    redirectUris: authClient.redirectUris,
-    scopes: authClient.scopes,
-    skipConsent: authClient.skipConsent,
-    accessTokenLifetime: authClient.accessTokenLifetime,
-    refreshTokenLifetime: authClient.refreshTokenLifetime,
+    ...settingsOf(authClient),
     lastUsedAt: authClient.lastUsedAt?.toISOString() ?? null,
     createdAt: authClient.createdAt.toISOString(),
   };

@@ -10,12 +10,12 @@ import type { Sql, SqlTransaction } from '../db/sql.js';
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { revokeClientTokens } from '../oidc/client-tokens.js';
-import { escapeLike, isUuid } from '../shared/db-errors.js';
+import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
-import type { ViewerRecord } from '../users/user.service.js';
+import { VIEWER_COLUMNS, type ViewerRecord } from '../users/user.service.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from './auth-client.validation.js';
 
@@ -120,8 +120,8 @@ const GRANT_TYPES_OF: Record<AuthClientGrant, string[]> = {
   [AuthClientGrant.CLIENT_CREDENTIALS]: ['client_credentials'],
 };
 
-/** What an update may change, as the audit log compares it. */
-const settingsOf = (authClient: AuthClientRecord) => ({
+/** What an update may change: what the audit log compares, and what the CLI prints. */
+export const settingsOf = (authClient: AuthClientRecord) => ({
   name: authClient.name,
   grants: authClient.grants,
   redirectUris: authClient.redirectUris,
@@ -133,8 +133,6 @@ const settingsOf = (authClient: AuthClientRecord) => ({
 
 export const authClientNotFound = (id: string) => new NotFound(`There is no auth client with the id "${id}"`);
 
-const isNameTaken = (error: unknown) => (error as { code?: string; constraint?: string }).code === '23505'
-  && (error as { constraint?: string }).constraint === 'auth_clients_name_lower_unique';
 
 function nameTaken(name: string): ValidationFailed {
   return ValidationFailed.of('name', `An auth client named "${name}" already exists`);
@@ -252,7 +250,7 @@ export class AuthClientService {
           [id, next.name, next.grants, next.redirectUris, next.scopes, next.skipConsent, next.accessTokenLifetime, next.refreshTokenLifetime],
         );
       } catch (error) {
-        if (isNameTaken(error)) throw nameTaken(next.name);
+        if (isUniqueViolation(error, 'auth_clients_name_lower_unique')) throw nameTaken(next.name);
         throw error;
       }
       const removedGrantTypes = current.grants.filter((grant) => !next.grants.includes(grant)).flatMap((grant) => GRANT_TYPES_OF[grant] ?? []);
@@ -330,13 +328,7 @@ export class AuthClientService {
   async findCreators(createdByIds: readonly string[]): Promise<Map<string, ViewerRecord>> {
     if (createdByIds.length === 0) return new Map();
     const rows = await this.sql.rows<ViewerRecord>(
-      `select u.id, u.username, u.email, u.is_super_admin as "isSuperAdmin", u.created_at as "createdAt",
-         case when u.is_super_admin then '{}'::text[] else array(
-           select permission_name from user_permissions where user_id = u.id
-           union
-           select gp.permission_name from group_permissions gp join group_members gm on gm.group_id = gp.group_id where gm.user_id = u.id
-         ) end as "grantedPermissions"
-       from users u where u.id = any($1::uuid[])`,
+      `select ${VIEWER_COLUMNS} from users u where u.id = any($1::uuid[])`,
       [[...new Set(createdByIds)]],
     );
     return new Map(rows.map((row) => [row.id, row]));
@@ -356,7 +348,7 @@ export class AuthClientService {
   /** Grants the client a permission of the catalogue (the caller checked the name); granting it twice changes nothing. */
   async grantPermission(id: string, permissionName: string, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
     const authClient = await this.findById(id);
-    if (!authClient) throw new NotFound(`There is no auth client with the id "${id}"`);
+    if (!authClient) throw authClientNotFound(id);
     await this.sql.transaction(async (tx) => {
       // A client deleted meanwhile inserts nothing: the select finds no row. A grant it already held records nothing.
       const granted = await tx.run(

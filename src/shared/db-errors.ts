@@ -3,9 +3,13 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DomainError } from './errors.js';
 
-/** True when `error` is a unique violation of the named index or constraint. */
+/**
+ * True when `error` is a unique violation of the named index or constraint: MikroORM's exception for a flush, or the
+ * driver's own error (SQLSTATE 23505) for a plain-SQL statement (db/sql.ts).
+ */
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof UniqueConstraintViolationException)) return false;
+  const driverError = error as { code?: unknown; constraint?: unknown } | null;
+  if (!(error instanceof UniqueConstraintViolationException)) return driverError?.code === '23505' && driverError.constraint === constraint;
   const detail = error as unknown as { constraint?: string; message: string };
   return detail.constraint === constraint || detail.message.includes(`"${constraint}"`);
 }

@@ -54,6 +54,13 @@ export interface ViewerRecord extends UserRecord {
 
 const USER_COLUMNS = 'u.id, u.username, u.email, u.is_super_admin as "isSuperAdmin", u.created_at as "createdAt"';
 
+/** A ViewerRecord from `users u`: the user and the permissions granted to them, directly or through their groups. */
+export const VIEWER_COLUMNS = `${USER_COLUMNS}, case when u.is_super_admin then '{}'::text[] else array(
+    select permission_name from user_permissions where user_id = u.id
+    union
+    select gp.permission_name from group_permissions gp join group_members gm on gm.group_id = gp.group_id where gm.user_id = u.id
+  ) end as "grantedPermissions"`;
+
 export class UserService {
   constructor(private readonly sql: Sql) {}
 
@@ -98,12 +105,7 @@ export class UserService {
   async findActiveViewer(id: string): Promise<ViewerRecord | null> {
     if (!isUuid(id)) return null;
     return (await this.sql.one<ViewerRecord>(
-      `select ${USER_COLUMNS}, case when u.is_super_admin then '{}'::text[] else array(
-           select permission_name from user_permissions where user_id = u.id
-           union
-           select gp.permission_name from group_permissions gp join group_members gm on gm.group_id = gp.group_id where gm.user_id = u.id
-         ) end as "grantedPermissions"
-       from users u where u.id = $1 and u.is_active`,
+      `select ${VIEWER_COLUMNS} from users u where u.id = $1 and u.is_active`,
       [id],
       { prepare: true },
     )) ?? null;
