@@ -5,8 +5,21 @@ import {
 import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { AuthClientGrant } from './auth-client.entity.js';
 
+/** The settings that create and update take alike (its fields are inherited; no field takes it, so it is not in the schema). */
+@InputType('AuthClientSettingsInput')
+abstract class AuthClientSettingsInput {
+  @Field(() => Boolean, { nullable: true, description: 'A trusted first-party app: no consent page. False by default' })
+  skipConsent?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 86400 (24 h); 3600 by default' })
+  accessTokenLifetime?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 3600 (1 h) to 31536000 (365 days); 2592000 (30 days) by default' })
+  refreshTokenLifetime?: number | null;
+}
+
 @InputType('CreateAuthClientInput')
-export class CreateAuthClientInput {
+export class CreateAuthClientInput extends AuthClientSettingsInput {
   @Field({ description: 'Unique among all clients, ignoring case and surrounding spaces; at most 255 characters' })
   name!: string;
 
@@ -22,19 +35,10 @@ export class CreateAuthClientInput {
       + 'openid, profile, email and offline_access are always allowed. None by default',
   })
   scopes?: string[] | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'A trusted first-party app: no consent page. False by default' })
-  skipConsent?: boolean | null;
-
-  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 86400 (24 h); 3600 by default' })
-  accessTokenLifetime?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Seconds, 3600 (1 h) to 31536000 (365 days); 2592000 (30 days) by default' })
-  refreshTokenLifetime?: number | null;
 }
 
 @InputType('UpdateAuthClientInput', { description: 'What to change; anything left out stays. Validated as on create, on the result' })
-export class UpdateAuthClientInput {
+export class UpdateAuthClientInput extends AuthClientSettingsInput {
   @Field(() => ID)
   id!: string;
 
@@ -52,15 +56,6 @@ export class UpdateAuthClientInput {
 
   @Field(() => [String], { nullable: true, description: 'The API scopes it may ask for; removing one revokes the tokens carrying it' })
   scopes?: string[] | null;
-
-  @Field(() => Boolean, { nullable: true, description: 'A trusted first-party app: no consent page. False by default' })
-  skipConsent?: boolean | null;
-
-  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 86400 (24 h); 3600 by default' })
-  accessTokenLifetime?: number | null;
-
-  @Field(() => Int, { nullable: true, description: 'Seconds, 3600 (1 h) to 31536000 (365 days); 2592000 (30 days) by default' })
-  refreshTokenLifetime?: number | null;
 }
 
 @ArgsType()

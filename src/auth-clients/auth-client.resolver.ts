@@ -6,41 +6,27 @@ import { AccessControlService } from '../access-control/access-control.service.j
 import { UserType } from '../users/user.type.js';
 import type { ViewerRecord } from '../users/user.service.js';
 import { auditSourceOf, type Context } from '../graphql/context.js';
+import { perRequestBatch } from '../graphql/batch.js';
 import { toConnection } from '../graphql/connection.js';
-import { AuthClientService, DEFAULT_PREVIOUS_SECRET_EXPIRES_IN } from './auth-client.service.js';
+import { AuthClientService, DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, type AuthClientSecretSummary } from './auth-client.service.js';
 import {
   AuthClientConnection, AuthClientType, CreateAuthClientPayload, DeleteAuthClientPayload, RevokeAuthClientTokensPayload,
-  RotateAuthClientSecretPayload,
+  RotateAuthClientSecretPayload, AuthClientSecretType,
 } from './auth-client.type.js';
 import { AuthClientsArgs, CreateAuthClientInput, UpdateAuthClientInput } from './auth-client.input.js';
 
 const accessControl = new AccessControlService();
 
-/**
- * The creators asked for in one request, read in one query per batch: a list of clients asking for createdBy would
- * otherwise cost a query per client. Keyed by the request's context.
- */
-const creatorBatches = new WeakMap<object, { ids: Set<string>; loaded: Promise<Map<string, ViewerRecord>> }>();
-
-function loadCreator(service: AuthClientService, context: object, id: string): Promise<ViewerRecord | undefined> {
-  let batch = creatorBatches.get(context);
-  if (!batch) {
-    const ids = new Set<string>();
-    // Fields of every item of a list are resolved before the next turn of the event loop: gather them, then read once.
-    const loaded = new Promise<void>((resolve) => { setImmediate(resolve); }).then(() => {
-      creatorBatches.delete(context);
-      return service.findCreators([...ids]);
-    });
-    batch = { ids, loaded };
-    creatorBatches.set(context, batch);
-  }
-  batch.ids.add(id);
-  return batch.loaded.then((creators) => creators.get(id));
-}
-
 @Resolver(() => AuthClientType)
 export class AuthClientResolver {
-  constructor(private readonly service: AuthClientService) {}
+  // What a list's items ask for, read in one query per request (graphql/batch.ts).
+  readonly #creators: (context: object, id: string) => Promise<ViewerRecord | undefined>;
+  readonly #secrets: (context: object, id: string) => Promise<AuthClientSecretSummary[] | undefined>;
+
+  constructor(private readonly service: AuthClientService) {
+    this.#creators = perRequestBatch((ids: string[]) => service.findCreators(ids));
+    this.#secrets = perRequestBatch((ids: string[]) => service.secretsOf(ids));
+  }
 
   @Query(() => AuthClientConnection, { description: 'Auth clients sorted by name. Needs view-auth_clients and the scope auth_clients:read' })
   async authClients(@Args() {
@@ -100,7 +86,7 @@ export class AuthClientResolver {
   @FieldResolver(() => UserType, { nullable: true, description: 'Who created it; null when the CLI did, or that user is gone' })
   async createdBy(@Root() authClient: AuthClientType, @Ctx() context: Context): Promise<UserType | null> {
     if (!authClient.createdById) return null;
-    const user = await loadCreator(this.service, context, authClient.createdById);
+    const user = await this.#creators(context, authClient.createdById);
     return user ? Object.assign(new UserType(), {
       id: user.id,
       username: user.username,
@@ -109,6 +95,21 @@ export class AuthClientResolver {
       effectivePermissions: [...accessControl.effectivePermissions(user)].sort(),
       createdAt: user.createdAt,
     }) : null;
+  }
+
+  /** A client read in a list comes without its secrets: read them, for the whole page at once, only when asked for. */
+  async #secretsOf(authClient: AuthClientType, context: object): Promise<AuthClientSecretSummary[]> {
+    return authClient.loadedSecrets ?? await this.#secrets(context, authClient.id) ?? [];
+  }
+
+  @FieldResolver()
+  async secretPrefix(@Root() authClient: AuthClientType, @Ctx() context: Context): Promise<string> {
+    return (await this.#secretsOf(authClient, context))[0]?.prefix ?? '';
+  }
+
+  @FieldResolver()
+  async secrets(@Root() authClient: AuthClientType, @Ctx() context: Context): Promise<AuthClientSecretType[]> {
+    return (await this.#secretsOf(authClient, context)).map((secret) => AuthClientSecretType.from(secret));
   }
 
   @FieldResolver(() => [String], {

@@ -11,6 +11,7 @@ import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { revokeClientTokens } from '../oidc/client-tokens.js';
 import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { LastUsed } from '../shared/last-used.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
@@ -22,15 +23,10 @@ import { normalizeAuthClient, validateAuthClient, type AuthClientDraft } from '.
 /** Marks our client secrets, so secret scanners can recognise a leaked one. */
 export const CLIENT_SECRET_PREFIX = 'acs_';
 const DISPLAYED_SECRET_CHARS = 10;
-/** lastUsedAt is written at most this often per client. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
-
 /** How long the previous secret keeps working after a rotation, unless told otherwise: a day. */
 export const DEFAULT_PREVIOUS_SECRET_EXPIRES_IN = 86_400;
 /** The longest overlap a rotation may leave: 30 days. */
 export const MAX_PREVIOUS_SECRET_EXPIRES_IN = 30 * 86_400;
-/** A secret's lastUsedAt is written at most this often. */
-export const SECRET_LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
  * A secret of a client as the API shows it: never its hash. Times are ISO 8601 text, as PostgreSQL's JSON writes them
@@ -53,8 +49,11 @@ export interface AuthClientRecord {
   redirectUris: string[];
   /** The API scopes it may ask for (see access-control/scopes.ts). */
   scopes: string[];
-  /** The secrets that work now, newest (the current one) first: one, or two while a rotation overlaps. */
-  secrets: AuthClientSecretSummary[];
+  /**
+   * The secrets that work now, newest (the current one) first: one, or two while a rotation overlaps. Read with a single
+   * client; a list leaves them out (see secretsOf).
+   */
+  secrets?: AuthClientSecretSummary[];
   createdAt: Date;
   updatedAt: Date;
   /** A disabled client gets no tokens and its tokens are refused, until it is enabled again. */
@@ -70,23 +69,27 @@ export interface AuthClientRecord {
 // A secret works while it has no expiry or its expiry is still ahead.
 const ACTIVE_SECRET = '(s.expires_at is null or s.expires_at > now())';
 const secretJson = (s: string) => `json_build_object('id', ${s}.id, 'prefix', ${s}.prefix, 'createdAt', ${s}.created_at, 'expiresAt', ${s}.expires_at, 'lastUsedAt', ${s}.last_used_at)`;
+// The working secrets of the client `clientIdSql` names, newest first, as one JSON array.
+const secretsOfClient = (clientIdSql: string) => `(select coalesce(json_agg(${secretJson('a')} order by a.created_at desc, a.id desc), '[]')
+  from (select * from auth_client_secrets s where s.client_id = ${clientIdSql} and ${ACTIVE_SECRET}
+        order by s.created_at desc, s.id desc limit 2) a)`;
 // Written for a statement reading from auth_clients (unaliased), whose rows it correlates with.
-const SECRETS_COLUMN = `(select coalesce(json_agg(${secretJson('a')} order by a.created_at desc, a.id desc), '[]')
-  from (select * from auth_client_secrets s where s.client_id = auth_clients.id and ${ACTIVE_SECRET}
-        order by s.created_at desc, s.id desc limit 2) a) as "secrets"`;
+const SECRETS_COLUMN = `${secretsOfClient('auth_clients.id')} as "secrets"`;
 const CLIENT_COLUMNS = `id, name, grants, redirect_uris as "redirectUris", scopes, created_at as "createdAt", updated_at as "updatedAt",
   enabled, skip_consent as "skipConsent", access_token_lifetime as "accessTokenLifetime", refresh_token_lifetime as "refreshTokenLifetime",
   last_used_at as "lastUsedAt", created_by_id as "createdById"`;
 const COLUMNS = `${CLIENT_COLUMNS}, ${SECRETS_COLUMN}`;
 
 const newClientSecret = () => `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;
-const clientNotFound = () => new NotFound('There is no auth client with this id');
 
 /** [secret id, keyed hash, expiry in ms since the epoch or null]: what the provider holds of each working secret. */
 type ProviderSecret = [id: string, hash: string, expiresAt: number | null];
 
+/** A client read with its working secrets. */
+export type AuthClientWithSecrets = AuthClientRecord & { secrets: AuthClientSecretSummary[] };
+
 export interface CreatedAuthClient {
-  authClient: AuthClientRecord;
+  authClient: AuthClientWithSecrets;
   /** The only time the secret exists outside the caller's hands. */
   clientSecret: string;
 }
@@ -144,11 +147,9 @@ const cursorOf = (authClient: AuthClientRecord) => encodeCursor([authClient.name
 export class AuthClientService {
   // Counting every match of a search reads all of them; repeated pages and polls of one list ask the same question.
   readonly #counts: ChangeCache<number>;
-  // When this instance last wrote each client's last_used_at (ms): most uses then need no query at all.
-  readonly #touched = new Map<string, number>();
-
-  // When this instance last wrote each secret's lastUsedAt, so a busy client's token requests don't each write.
-  readonly #secretUses = new Map<string, number>();
+  // Uses of clients (a token issued, an introspection) and of their secrets, written to the minute.
+  readonly #clientUses: LastUsed;
+  readonly #secretUses: LastUsed;
 
   constructor(
     private readonly secrets: Secrets,
@@ -156,6 +157,8 @@ export class AuthClientService {
     changes: ChangeFeed,
     private readonly logger?: Logger,
   ) {
+    this.#clientUses = new LastUsed(sql, 'auth_clients');
+    this.#secretUses = new LastUsed(sql, 'auth_client_secrets');
     // Keyed by [pattern, enabled]; any change to the table forgets every count.
     this.#counts = new ChangeCache(changes, 'auth_clients', async (key) => {
       const [pattern, enabled] = JSON.parse(key) as [string, boolean | null];
@@ -193,7 +196,7 @@ export class AuthClientService {
     }, 'client', 11);
     // One statement, so one round trip and one transaction: the unique index on lower(name) settles concurrent
     // creates, and a taken name inserts neither the client, nor its secret, nor an event.
-    const row = await this.sql.one<AuthClientRecord>(
+    const row = await this.sql.one<AuthClientWithSecrets>(
       `with client as (
          insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime)
          values (gen_random_uuid(), $1, $2, $3, $4, $7, $8, $9, $10)
@@ -216,9 +219,9 @@ export class AuthClientService {
   }
 
   /** The client with this id, or null, also for an id that is not a UUID at all. */
-  async findById(id: string): Promise<AuthClientRecord | null> {
+  async findById(id: string): Promise<AuthClientWithSecrets | null> {
     if (!isUuid(id)) return null;
-    return (await this.sql.one<AuthClientRecord>(`select ${COLUMNS} from auth_clients where id = $1`, [id], { prepare: true })) ?? null;
+    return (await this.sql.one<AuthClientWithSecrets>(`select ${COLUMNS} from auth_clients where id = $1`, [id], { prepare: true })) ?? null;
   }
 
   /**
@@ -311,17 +314,19 @@ export class AuthClientService {
     });
   }
 
-  /** Records a use of the client (a token issued to it, an introspection by it), writing at most once a minute. */
-  async touch(id: string, now = new Date()): Promise<void> {
-    const last = this.#touched.get(id);
-    if (last !== undefined && now.getTime() - last < LAST_USED_RESOLUTION_MS) return;
-    if (this.#touched.size >= 10_000) this.#touched.clear();
-    this.#touched.set(id, now.getTime());
-    await this.sql.run(
-      'update auth_clients set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)',
-      [id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
+  /** The working secrets of each of these clients (see AuthClientRecord.secrets), in one query. */
+  async secretsOf(ids: readonly string[]): Promise<Map<string, AuthClientSecretSummary[]>> {
+    const rows = await this.sql.rows<{ id: string; secrets: AuthClientSecretSummary[] }>(
+      `select id, ${secretsOfClient('ids.id')} as secrets from unnest($1::uuid[]) as ids(id)`,
+      [ids.filter(isUuid)],
       { prepare: true },
     );
+    return new Map(rows.map((row) => [row.id, row.secrets]));
+  }
+
+  /** Records a use of the client (a token issued to it, an introspection by it), writing at most once a minute. */
+  touch(id: string, now = new Date()): Promise<void> {
+    return this.#clientUses.record(id, now);
   }
 
   /** Who created these clients, with their permissions, even if deactivated; absent when the CLI did or they are gone. */
@@ -381,7 +386,7 @@ export class AuthClientService {
         `previousSecretExpiresIn is a number of seconds from 0 (the previous secret stops now) to ${MAX_PREVIOUS_SECRET_EXPIRES_IN} (30 days)`,
       );
     }
-    if (!isUuid(id)) throw clientNotFound();
+    if (!isUuid(id)) throw authClientNotFound(id);
     const clientSecret = newClientSecret();
     const prefix = clientSecret.slice(0, DISPLAYED_SECRET_CHARS);
     // One statement (see the client_secrets migration): atomic, and serialised per client by its row lock, which the
@@ -391,7 +396,7 @@ export class AuthClientService {
         'select rotate_auth_client_secret($1, $2, $3, $4) as "secretId"',
         [id, this.secrets.hash('client-secret', clientSecret), prefix, previousSecretExpiresIn],
       );
-      if (!rotated?.secretId) throw clientNotFound();
+      if (!rotated?.secretId) throw authClientNotFound(id);
       await this.#audit(tx, source, 'auth_client.secret_rotated', id, {
         secretId: { before: null, after: rotated.secretId },
         secretPrefix: { before: null, after: prefix },
@@ -399,7 +404,7 @@ export class AuthClientService {
       });
     });
     const authClient = await this.findById(id);
-    if (!authClient) throw clientNotFound();
+    if (!authClient) throw authClientNotFound(id);
     return { authClient, clientSecret };
   }
 
@@ -409,13 +414,13 @@ export class AuthClientService {
    * never left to lose its last secret when the overlap ends. A secret of another client, or one already ended, is not found.
    */
   async revokeSecret(id: string, secretId: string, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
-    if (!isUuid(id)) throw clientNotFound();
+    if (!isUuid(id)) throw authClientNotFound(id);
     const secretNotFound = () => new NotFound('This auth client has no working secret with this id');
     if (!isUuid(secretId)) throw secretNotFound();
     // A refusal throws inside the transaction, which rolls back: no event for a change that did not happen.
     await this.sql.transaction(async (tx) => {
       const outcome = (await tx.one<{ outcome: string }>('select revoke_auth_client_secret($1, $2) as outcome', [id, secretId]))?.outcome;
-      if (outcome === 'client_not_found') throw clientNotFound();
+      if (outcome === 'client_not_found') throw authClientNotFound(id);
       if (outcome === 'secret_not_found') throw secretNotFound();
       if (outcome === 'last_secret') {
         throw ValidationFailed.of('secretId', 'This is the only working secret of the auth client; rotate it instead, or rotate first and then revoke the old one');
@@ -423,7 +428,7 @@ export class AuthClientService {
       await this.#audit(tx, source, 'auth_client.secret_revoked', id, { secretId: { before: secretId, after: null } });
     });
     const authClient = await this.findById(id);
-    if (!authClient) throw clientNotFound();
+    if (!authClient) throw authClientNotFound(id);
     return authClient;
   }
 
@@ -457,27 +462,12 @@ export class AuthClientService {
     const working = stored.filter(([, , expiresAt]) => expiresAt === null || expiresAt > now);
     const match = this.secrets.matchAny('client-secret', presented, working.map(([, hash]) => hash));
     if (match === -1) return false;
-    this.#recordSecretUse(working[match]![0], now);
-    return true;
-  }
-
-  /**
-   * Writes the secret's lastUsedAt, at most once a minute (this instance remembers its last write; the conditional
-   * update keeps several instances to one a minute too). Not awaited: a token request never waits for it.
-   */
-  #recordSecretUse(secretId: string, now: number): void {
-    const last = this.#secretUses.get(secretId);
-    if (last !== undefined && now - last < SECRET_LAST_USED_RESOLUTION_MS) return;
-    if (this.#secretUses.size >= 10_000) this.#secretUses.clear();
-    this.#secretUses.set(secretId, now);
-    this.sql.run(
-      'update auth_client_secrets set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at <= $3)',
-      [secretId, new Date(now), new Date(now - SECRET_LAST_USED_RESOLUTION_MS)],
-      { prepare: true },
-    ).catch((error: unknown) => {
-      this.#secretUses.delete(secretId);
+    // Not awaited: a token request never waits for it.
+    const secretId = working[match]![0];
+    this.#secretUses.record(secretId, new Date(now)).catch((error: unknown) => {
       this.logger?.error('Could not record the use of a client secret', { secretId, error: String(error) });
     });
+    return true;
   }
 
   /**
@@ -506,7 +496,7 @@ export class AuthClientService {
     const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
 
     const rows = await this.sql.rows<AuthClientRecord>(
-      `select ${COLUMNS} from auth_clients ${where} order by lower(name) limit $${values.push(first + 1)}`,
+      `select ${CLIENT_COLUMNS} from auth_clients ${where} order by lower(name) limit $${values.push(first + 1)}`,
       values,
       // A search's best plan depends on the term; the plain list always walks the name index.
       { prepare: !pattern },

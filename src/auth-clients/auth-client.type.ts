@@ -68,13 +68,14 @@ export class AuthClientType {
   })
   scopes!: string[];
 
+  /** Resolved by AuthClientResolver.secretPrefix. */
   @Field({ description: 'The first characters of the current (newest) client secret, to tell secrets apart; not a secret' })
   secretPrefix!: string;
 
   @Field(() => [AuthClientSecretType], {
     description: 'The secrets that work now, newest first: the current one, and the previous one while a rotation overlaps (at most 2)',
   })
-  secrets!: AuthClientSecretType[];
+  secrets!: AuthClientSecretType[]; // resolved by AuthClientResolver.secrets
 
   @Field()
   createdAt!: Date;
@@ -100,6 +101,9 @@ export class AuthClientType {
   /** Resolved by AuthClientResolver.createdBy. */
   createdById!: string | null;
 
+  /** The working secrets, when read with the client; otherwise AuthClientResolver reads them if secrets are asked for. */
+  loadedSecrets?: AuthClientSecretSummary[];
+
   static from(entity: AuthClientRecord): AuthClientType {
     return Object.assign(new AuthClientType(), {
       id: entity.id,
@@ -107,8 +111,6 @@ export class AuthClientType {
       grants: entity.grants,
       redirectUris: entity.redirectUris,
       scopes: [...OIDC_SCOPE_NAMES, ...entity.scopes],
-      secretPrefix: entity.secrets[0]?.prefix ?? '',
-      secrets: entity.secrets.map((secret) => AuthClientSecretType.from(secret)),
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
       enabled: entity.enabled,
@@ -117,6 +119,7 @@ export class AuthClientType {
       refreshTokenLifetime: entity.refreshTokenLifetime,
       lastUsedAt: entity.lastUsedAt,
       createdById: entity.createdById,
+      loadedSecrets: entity.secrets,
     });
   }
 }

@@ -4,13 +4,15 @@ import { AuthClientGrant } from '../auth-clients/auth-client.entity.js';
 import type { Sql } from '../db/sql.js';
 import { storedIdOf } from '../oidc/adapter.js';
 import type { PersonalAccessTokenUse, UsablePersonalAccessToken } from '../oidc/token-check.js';
+import { LastUsed } from '../shared/last-used.js';
 import type { Secrets } from '../shared/secrets.js';
 
-/** lastUsedAt is written at most this often per token. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
-
 export class PersonalAccessTokenUsage implements PersonalAccessTokenUse {
-  constructor(private readonly sql: Sql, private readonly secrets: Secrets) {}
+  readonly #uses: LastUsed;
+
+  constructor(private readonly sql: Sql, private readonly secrets: Secrets) {
+    this.#uses = new LastUsed(sql, 'personal_access_tokens');
+  }
 
   /**
    * The token's id and last use if it may be used now: not revoked, not expired, its user active, and its client enabled
@@ -27,13 +29,8 @@ export class PersonalAccessTokenUsage implements PersonalAccessTokenUse {
     )) ?? null;
   }
 
-  /** Records a use, writing at most once a minute per token (and noting the write in `token`). */
-  async touch(token: UsablePersonalAccessToken, now = new Date()): Promise<void> {
-    if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
-    token.lastUsedAt = now;
-    await this.sql.run(
-      'update personal_access_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)',
-      [token.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)],
-    );
+  /** Records a use, writing at most once a minute per token (and noting the write in `token`, kept with the token). */
+  touch(token: UsablePersonalAccessToken, now = new Date()): Promise<void> {
+    return this.#uses.record(token.id, now, token);
   }
 }

@@ -415,6 +415,6 @@ describe('npm run cli -- client:rotate-secret', () => {
   it('answers an unknown client with exit code 1 and one JSON error', async () => {
     const result = await cli(['client:rotate-secret', '--client', '00000000-0000-4000-8000-000000000000', '--json']);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toEqual({ error: 'There is no auth client with this id' });
+    expect(JSON.parse(result.stdout)).toEqual({ error: 'There is no auth client with the id "00000000-0000-4000-8000-000000000000"' });
   });
 });
