@@ -56,7 +56,7 @@ const SINGLE_USE: Record<string, string> = {
  * then (each statement locks rows in the order its own plan and snapshot meet them), a 500 after a one-second wait.
  */
 const GRANT_LOCK = 0x6f696463;
-const revokingGrant = (grantIdSql: string) => `pg_advisory_xact_lock(${GRANT_LOCK}, hashtext(${grantIdSql}))`;
+export const revokingGrant = (grantIdSql: string) => `pg_advisory_xact_lock(${GRANT_LOCK}, hashtext(${grantIdSql}))`;
 
 /**
  * A second use of a single-use row revokes its grant (RFC 9700 §4.14.2, as Hydra does): every row issued under it

@@ -4,7 +4,7 @@
 // find it (they expire within the longest refresh token lifetime of that time, 30 days).
 import type { SqlTransaction } from '../db/sql.js';
 import type { Secrets } from '../shared/secrets.js';
-import { openStoredPayload, storedIdOf } from './adapter.js';
+import { openStoredPayload, revokingGrant, storedIdOf } from './adapter.js';
 import { PERSONAL_ACCESS_GTY } from './token-store.js';
 
 /** What a client issues and revokedCount counts. Grants are revoked with their tokens but not counted. */
@@ -56,6 +56,11 @@ export async function revokeClientTokens(tx: SqlTransaction, secrets: Secrets, c
     else if (row.grantId) grantIds.add(row.grantId);
   }
   const ids = doomed.map((row) => `${row.model}:${row.id}`);
+  // Deleting a grant's rows takes its lock first, as reuse detection and revocation do (adapter.ts); taken one by one
+  // in a fixed order, so two revocations of overlapping grants wait for each other instead of deadlocking.
+  if (grantIds.size > 0) {
+    await tx.run(`select ${revokingGrant('grant_id')} from unnest($1::text[]) as grants(grant_id) order by grant_id`, [[...grantIds].sort()]);
+  }
   const deleted = await tx.rows<{ model: string }>(
     `delete from oidc_payloads where (model || ':' || id) = any($1) or grant_id = any($2) or (model = '${GRANT}' and id = any($3))
      returning model`,
