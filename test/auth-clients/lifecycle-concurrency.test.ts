@@ -44,7 +44,7 @@ it('races the kill switch against reuse of the same refresh tokens without an er
   const users = await Promise.all(Array.from({ length: 12 }, () => createUser(t.current)));
   const signIns = await Promise.all(users.map((user) => passwordGrant(t.current, target, user, 'openid offline_access')));
 
-  // Each refresh token presented three times at once (one use wins, the others are reuses that revokes its grant), while the
+  // Each refresh token presented three times at once (one use wins, the others are reuses that revoke its grant), while the
   // kill switch runs three times: each deletes the same grants' rows that the reuses delete.
   const refresh = (refreshToken: string) => oidc.refreshTokenGrant(config, refreshToken)
     .then((tokens) => ({ outcome: 'issued', tokens }), (error: unknown) => ({
