@@ -3,7 +3,7 @@
 import { PERMISSIONS } from '../../src/access-control/permissions.js';
 import { useTestApp } from '../helpers/app.js';
 import {
-  changeInSql, createClient, createUser, type TestClient, type TestUser,
+  changeInSql, createClient, createGroup, createUser, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
 import { graphql, type GraphQLResult } from '../helpers/graphql.js';
 import {
@@ -294,13 +294,17 @@ describe('revokeAuthClientSecret', () => {
 
 describe('who may rotate and revoke secrets', () => {
   it.each([
-    ['no permission', [], 'FORBIDDEN'],
-    ['view-auth_clients only', [PERMISSIONS.viewAuthClients], 'FORBIDDEN'],
-    ['create-auth_clients only', [PERMISSIONS.createAuthClients], 'FORBIDDEN'],
-    ['edit-auth_clients', [PERMISSIONS.editAuthClients], undefined],
-  ] as const)('a user with %s', async (_case, permissions, code) => {
+    ['no permission', [], 'FORBIDDEN', 'own'],
+    ['view-auth_clients only', [PERMISSIONS.viewAuthClients], 'FORBIDDEN', 'own'],
+    ['create-auth_clients only', [PERMISSIONS.createAuthClients], 'FORBIDDEN', 'own'],
+    ['delete-auth_clients only', [PERMISSIONS.deleteAuthClients], 'FORBIDDEN', 'own'],
+    ['edit-auth_clients', [PERMISSIONS.editAuthClients], undefined, 'own'],
+    ['edit-auth_clients through a group', [PERMISSIONS.editAuthClients], undefined, 'group'],
+    ['no permission but Super Admin', [], undefined, 'superAdmin'],
+  ] as const)('a user with %s', async (_case, permissions, code, via: 'own' | 'group' | 'superAdmin') => {
     const client = await createClient(t.current);
-    const user = await createUser(t.current, { permissions: [...permissions] });
+    const user = await createUser(t.current, via === 'group' ? { isSuperAdmin: false } : { permissions: [...permissions], isSuperAdmin: via === 'superAdmin' });
+    if (via === 'group') await createGroup(t.current, [...permissions], [user]);
     const session = (await passwordGrant(t.current, await createClient(t.current), user)).access_token;
     const rotation = await rotate(client.id, 60, session);
     expect(rotation.errors?.[0]?.extensions?.code).toBe(code);
