@@ -36,6 +36,14 @@ const TITLES: Record<PermissionName, string> = {
   'edit-auth_clients': 'edit auth clients (edit-auth_clients)',
   'delete-auth_clients': 'delete auth clients (delete-auth_clients)',
   'view-audit_log': 'view the audit log (view-audit_log)',
+  'view-users': 'view users (view-users)',
+  'create-users': 'create users (create-users)',
+  'edit-users': 'edit users (edit-users)',
+  'delete-users': 'delete users (delete-users)',
+  'view-groups': 'view groups (view-groups)',
+  'create-groups': 'create groups (create-groups)',
+  'edit-groups': 'edit groups (edit-groups)',
+  'delete-groups': 'delete groups (delete-groups)',
 };
 
 const canRules = new Map<PermissionName, ReturnType<ReturnType<typeof rule>>>();

@@ -1,6 +1,6 @@
 // A person who signs in: to the OIDC provider, and through its tokens to the GraphQL API.
 import {
-  Collection, Entity, ManyToMany, Property, Unique,
+  Collection, Entity, Index, ManyToMany, Property, Unique,
 } from '@mikro-orm/core';
 import { BaseEntity } from '../db/base.entity.js';
 import { Group } from './group.entity.js';
@@ -10,7 +10,10 @@ import { Permission } from '../access-control/permission.entity.js';
 // Usernames and emails are unique whatever their case, so "Alice" cannot sign up beside "alice".
 @Unique({ name: 'users_username_lower_unique', expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))' })
 @Unique({ name: 'users_email_lower_unique', expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))' })
-export class User extends BaseEntity<'isSuperAdmin' | 'isActive'> {
+// Serve the case-insensitive substring search of usernames and emails without reading the whole table (pg_trgm).
+@Index({ name: 'users_username_trgm', expression: 'create index "users_username_trgm" on "users" using gin (lower("username") gin_trgm_ops)' })
+@Index({ name: 'users_email_trgm', expression: 'create index "users_email_trgm" on "users" using gin (lower("email") gin_trgm_ops)' })
+export class User extends BaseEntity<'isSuperAdmin' | 'isActive' | 'lastSignInAt'> {
   @Property({ length: 255 })
   username!: string;
 
@@ -26,6 +29,10 @@ export class User extends BaseEntity<'isSuperAdmin' | 'isActive'> {
 
   @Property({ default: true })
   isActive: boolean = true;
+
+  /** When the user last signed in: a sign-in form or a password grant that succeeded. */
+  @Property({ type: 'datetime', nullable: true })
+  lastSignInAt?: Date | null;
 
   @ManyToMany(() => Group, (group) => group.members)
   groups = new Collection<Group>(this);

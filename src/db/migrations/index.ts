@@ -10,6 +10,7 @@ import { Migration20261127130000_client_lifecycle } from './Migration20261127130
 import { Migration20261127131000_client_secrets } from './Migration20261127131000_client_secrets.js';
 import { Migration20261127132000_audit_log } from './Migration20261127132000_audit_log.js';
 import { Migration20261127133000_client_credentials } from './Migration20261127133000_client_credentials.js';
+import { Migration20261127140000_people } from './Migration20261127140000_people.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127131000_client_secrets', class: Migration20261127131000_client_secrets },
   { name: 'Migration20261127132000_audit_log', class: Migration20261127132000_audit_log },
   { name: 'Migration20261127133000_client_credentials', class: Migration20261127133000_client_credentials },
+  { name: 'Migration20261127140000_people', class: Migration20261127140000_people },
 ];
