@@ -1,8 +1,9 @@
 // First-start work that every instance runs, one at a time: check APP_KEY, make keys, create the first Super Admin.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { Setting } from './db/setting.entity.js';
 import { ensureProviderKeys, type ProviderKeys } from './oidc/keys.js';
+import { ValidationFailed } from './shared/errors.js';
 import { randomToken, type Secrets } from './shared/secrets.js';
 import { User } from './users/user.entity.js';
 import type { UserService } from './users/user.service.js';
@@ -47,9 +48,18 @@ async function ensureFirstAdmin(em: EntityManager, config: Config, users: UserSe
   if (await em.count(User, {}) > 0) return undefined; // never touch an installation that has users
   const username = config.admin?.username ?? 'admin';
   const password = config.admin?.password ?? randomToken(18);
-  await users.create(em, {
-    username, email: `${username}@localhost.localdomain`, password, isSuperAdmin: true,
-  });
+  try {
+    await users.create(em, {
+      username, email: `${username}@localhost.localdomain`, password, isSuperAdmin: true,
+    });
+  } catch (error) {
+    // ADMIN_USERNAME or ADMIN_PASSWORD breaks the rules every user follows (the password policy included).
+    if (error instanceof ValidationFailed) {
+      const [problem] = error.problems;
+      throw new ConfigError(problem.field === 'password' ? 'ADMIN_PASSWORD' : 'ADMIN_USERNAME', `is refused: ${problem.message}`);
+    }
+    throw error;
+  }
   return { username, password: config.admin ? undefined : password };
 }
 

@@ -25,6 +25,7 @@ let app;
 try {
   app = await createApp(config, logger);
 } catch (error) {
+  if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
   if (error instanceof AppKeyMismatch || error instanceof DataFolderInUse || error instanceof EmbeddedDatabaseFailed) fail(error.message);
   if ((error as { code?: string }).code === 'ECONNREFUSED') fail(`Cannot reach the database at DATABASE_URL: ${(error as Error).message}`);
   throw error;

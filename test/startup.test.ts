@@ -80,6 +80,18 @@ describe('refuses to start, with one line naming the problem', () => {
     expect(result.stderr.trim().split('\n').filter((line) => !line.includes('oidc-provider WARNING'))).toEqual([expect.stringMatching(message)]);
   });
 
+  it('an ADMIN_PASSWORD that the password policy refuses, creating nobody', async () => {
+    const env = { ...storage.env, PORT: String(await freePort()), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'password1234' };
+    const result = await run(MAIN, [], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').filter((line) => !line.includes('oidc-provider WARNING')))
+      .toEqual([expect.stringMatching(/^Invalid configuration: ADMIN_PASSWORD is refused: This password is too easy to guess/)]);
+    // Nothing was created: a start with an acceptable password makes the Super Admin then.
+    const service = await startService({ ...env, ADMIN_PASSWORD: 'correct horse battery' });
+    expect((await signIn(env, 'root', 'correct horse battery')).access_token).toEqual(expect.any(String));
+    await service.stop();
+  });
+
   it('an APP_KEY other than the one the database was set up with', async () => {
     const env = { ...storage.env, PORT: String(await freePort()) };
     await (await startService(env)).stop();

@@ -7,7 +7,8 @@ import {
 import type { Sql } from '../db/sql.js';
 import { ValidationFailed, type Problem } from '../shared/errors.js';
 import { flushOrExplain, isUuid } from '../shared/db-errors.js';
-import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../shared/passwords.js';
+import { passwordProblem, type PasswordOwner } from '../shared/password-policy.js';
+import { hashPassword, verifyPassword } from '../shared/passwords.js';
 import { User } from './user.entity.js';
 
 export interface UserDraft {
@@ -21,7 +22,6 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 // Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
 // eslint-disable-next-line no-control-regex
 const EMAIL = /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/;
-const MAX_PASSWORD_LENGTH = 1024;
 
 export function validateUser(draft: UserDraft): Problem[] {
   const problems: Problem[] = [];
@@ -31,10 +31,14 @@ export function validateUser(draft: UserDraft): Problem[] {
   if (draft.email.trim().length > 320 || !EMAIL.test(draft.email.trim())) {
     problems.push({ field: 'email', message: `"${draft.email}" is not an email address` });
   }
-  if (draft.password.length < MIN_PASSWORD_LENGTH || draft.password.length > MAX_PASSWORD_LENGTH) {
-    problems.push({ field: 'password', message: `A password must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters` });
-  }
+  problems.push(...passwordProblems(draft.password, draft));
   return problems;
+}
+
+/** What is wrong with `password` as a new password of this user (shared/password-policy.ts), on the field `password`. */
+export function passwordProblems(password: string, user: PasswordOwner, field = 'password'): Problem[] {
+  const problem = passwordProblem(password, user);
+  return problem ? [{ field, message: problem }] : [];
 }
 
 /** A user as the hot paths read them: no password hash, no ORM. */

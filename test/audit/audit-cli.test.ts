@@ -43,7 +43,7 @@ interface ListedEvent {
 const list = async (args: string[] = []) => (await json(['audit:list', ...args])).events as ListedEvent[];
 
 it('records what the CLI changes with the actor cli, and audit:list shows it newest first, also for one target', async () => {
-  const user = await json(['user:create', '--username', 'olga', '--email', 'olga@example.com', '--password-stdin'], 'olga-password\n');
+  const user = await json(['user:create', '--username', 'olga', '--email', 'olga@example.com', '--password-stdin'], 'olga rows past amber cliffs\n');
   const group = await json(['group:create', '--name', 'Auditors']);
   await json(['group:add-user', '--group', 'Auditors', '--username', 'olga']);
   await json(['permission:grant', '--group', 'Auditors', '--permission', 'view-audit_log']);
@@ -61,7 +61,7 @@ it('records what the CLI changes with the actor cli, and audit:list shows it new
   ]);
   expect(events.every(({ ip, userAgent }) => ip === null && userAgent === null)).toBe(true);
   const dump = JSON.stringify(events);
-  for (const secret of ['olga-password', client.secret as string, token.token as string]) expect(dump).not.toContain(secret);
+  for (const secret of ['olga rows past amber cliffs', client.secret as string, token.token as string]) expect(dump).not.toContain(secret);
 
   expect((await list(['--target', client.id as string])).map(({ action, changes }) => [action, changes])).toEqual([[
     'auth_client.created',

@@ -30,21 +30,21 @@ const json = async (args: string[], stdin?: string) => {
 
 describe('while the service runs', () => {
   it('creates a user (password from stdin), a password client, and the user signs in through that client at once', async () => {
-    const user = await json(['user:create', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'carol-password\n');
+    const user = await json(['user:create', '--username', 'carol', '--email', 'carol@example.com', '--password-stdin'], 'carol paints blue ferries\n');
     expect(user).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'carol' });
 
     const client = await json(['client:create', '--name', 'Carol Desktop', '--grant', 'password', '--scope', 'auth_clients:read', '--scope', 'auth_clients:write']);
     expect(client).toEqual({
       id: expect.any(String), name: 'Carol Desktop', grants: ['password'], redirectUris: [], scopes: ['auth_clients:read', 'auth_clients:write'], secret: expect.stringMatching(/^acs_/),
     });
-    const tokens = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol-password' }, 'openid');
+    const tokens = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol paints blue ferries' }, 'openid');
     expect(tokens.access_token).toEqual(expect.any(String));
   });
 
   it('grants a permission through a group, effective on the next request', async () => {
-    await json(['user:create', '--username', 'dave', '--email', 'dave@example.com', '--password', 'dave-password']);
+    await json(['user:create', '--username', 'dave', '--email', 'dave@example.com', '--password', 'dave juggles quiet comets']);
     const client = await json(['client:create', '--name', 'Dave Desktop', '--grant', 'password', '--scope', 'auth_clients:read']);
-    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'dave', password: 'dave-password' }, 'openid auth_clients:read');
+    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'dave', password: 'dave juggles quiet comets' }, 'openid auth_clients:read');
     expect((await graphql(service!.url, LIST_AUTH_CLIENTS, {}, token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     expect(await json(['group:create', '--name', 'Integrators'])).toEqual({ id: expect.any(String), name: 'Integrators' });
@@ -73,10 +73,19 @@ describe('while the service runs', () => {
     expect(JSON.parse(result.stdout)).toEqual({ id: expect.any(String), name: 'Through npm' });
   });
 
+  it('takes a password of any characters, counted as characters rather than bytes, and signs in with it', async () => {
+    const password = 'Füchse 🦊 ässen';
+    expect([...password]).toHaveLength(14);
+    await json(['user:create', '--username', 'gita', '--email', 'gita@example.com', '--password-stdin'], `${password}\n`);
+    const client = await json(['client:create', '--name', `Unicode ${Date.now()}`, '--grant', 'password']);
+    const tokens = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'gita', password }, 'openid');
+    expect(tokens.access_token).toEqual(expect.any(String));
+  });
+
   it('creates a Super Admin with --super-admin', async () => {
-    await json(['user:create', '--username', 'erin', '--email', 'erin@example.com', '--password', 'erin-password', '--super-admin']);
+    await json(['user:create', '--username', 'erin', '--email', 'erin@example.com', '--password', 'erin folds paper lanterns', '--super-admin']);
     const client = await json(['client:create', '--name', 'Erin Desktop', '--grant', 'password']);
-    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'erin', password: 'erin-password' }, 'openid');
+    const { access_token: token } = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'erin', password: 'erin folds paper lanterns' }, 'openid');
     const viewer = await graphql<{ viewer: { isSuperAdmin: boolean } }>(service!.url, '{ viewer { isSuperAdmin } }', {}, token);
     expect(viewer.data?.viewer.isSuperAdmin).toBe(true);
   });
@@ -107,8 +116,15 @@ describe('while the service runs', () => {
   });
 
   it.each([
-    ['a duplicate username', ['user:create', '--username', 'CAROL', '--email', 'other@example.com', '--password', 'long-enough'], 'A user named "CAROL" already exists'],
-    ['a short password', ['user:create', '--username', 'frank', '--email', 'frank@example.com', '--password', 'short'], 'A password must be 8 to 1024 characters'],
+    ['a duplicate username', ['user:create', '--username', 'CAROL', '--email', 'other@example.com', '--password', 'violet ostrich umbrella'], 'A user named "CAROL" already exists'],
+    ['a password of 11 characters', ['user:create', '--username', 'frank', '--email', 'frank@example.com', '--password', 'qz8#Lm2!Vr0'], 'A password is 12 to 128 characters'],
+    ['a password of 129 characters', ['user:create', '--username', 'frank', '--email', 'frank@example.com', '--password', 'qz8#Lm2!Vr0x'.repeat(11).slice(0, 129)], 'A password is 12 to 128 characters'],
+    ['a password that is the username', ['user:create', '--username', 'frank.castle.99', '--email', 'frank@example.com', '--password', 'Frank.Castle.99'], 'A password must not be the username or the email address'],
+    ['a password that is the email', ['user:create', '--username', 'frank', '--email', 'frank.c@example.com', '--password', 'frank.c@example.com'], 'A password must not be the username or the email address'],
+    ...['password1234', 'P@ssw0rd2024!', 'qwertyuiop123', 'aaaaaaaaaaaaaaaa', 'iloveyou2024!', 'frankfrank2024', 'monkey123456'].map((password) => [
+      `the common or guessable password "${password}"`, ['user:create', '--username', 'frank', '--email', 'frank@example.com', '--password', password],
+      'This password is too easy to guess: it is, or is close to, a common password, a common pattern or the username; choose a longer, less predictable one, such as a few unrelated words',
+    ] as [string, string[], string]),
     ['an unknown permission', ['permission:grant', '--username', 'carol', '--permission', 'fly'], 'There is no permission named "fly"'],
     ['an unknown scope', ['client:create', '--name', 'Scoped', '--grant', 'password', '--scope', 'admin'], 'Unknown scope "admin"; choose from auth_clients:read, auth_clients:write, personal_access_tokens, users:read, users:write, groups:read, groups:write, audit_log:read'],
     ['an unknown group', ['group:add-user', '--group', 'nope', '--username', 'carol'], 'There is no group named "nope"'],
@@ -132,10 +148,10 @@ describe('while the service is stopped', () => {
 
     service = await startApp(storage, { PORT: String(port) });
     for (const client of [first, second]) {
-      const tokens = await passwordGrant(service, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol-password' }, 'openid');
+      const tokens = await passwordGrant(service, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol paints blue ferries' }, 'openid');
       expect(tokens.access_token).toEqual(expect.any(String));
     }
-    expect(await oauthError(passwordGrant(service, { id: first.id as string, secret: second.secret as string }, { username: 'carol', password: 'carol-password' })))
+    expect(await oauthError(passwordGrant(service, { id: first.id as string, secret: second.secret as string }, { username: 'carol', password: 'carol paints blue ferries' })))
       .toMatchObject({ error: 'invalid_client' });
   });
 });
