@@ -3,8 +3,7 @@
 // (2.1.7), as judged by zxcvbn-ts with its common-language dictionaries of leaked passwords, names and words. Applied
 // wherever a password is set: user creation (GraphQL, CLI, the first Super Admin from ADMIN_PASSWORD) and changes.
 // Signing in never applies it, so a password set under older rules still works until it is changed.
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -15,12 +14,14 @@ export const PASSWORD_MAX_LENGTH = 128;
  */
 export const PASSWORD_MIN_SCORE = 3;
 
-// Building the dictionaries takes about 0.1 s: done on the first password set, not at start-up.
-let estimator: ZxcvbnFactory | undefined;
-const strength = (password: string, userInputs: string[]) => {
-  estimator ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
-  return estimator.check(password, userInputs);
-};
+// Loading the dictionaries (0.4 MB) and building the estimator take about 0.1 s: done on the first password set, not
+// at start-up.
+let estimator: Promise<ZxcvbnFactory> | undefined;
+async function strength(password: string, userInputs: string[]) {
+  estimator ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common')])
+    .then(([{ ZxcvbnFactory }, common]) => new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs }));
+  return (await estimator).check(password, userInputs);
+}
 
 /** Who the password is for: it must not be, or be built from, their username or email. */
 export interface PasswordOwner {
@@ -29,7 +30,7 @@ export interface PasswordOwner {
 }
 
 /** Why `password` may not be set for `owner`, or null when it may. Length counts characters (code points), not bytes. */
-export function passwordProblem(password: string, owner: PasswordOwner): string | null {
+export async function passwordProblem(password: string, owner: PasswordOwner): Promise<string | null> {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     return `A password is ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`;
@@ -39,7 +40,7 @@ export function passwordProblem(password: string, owner: PasswordOwner): string 
   const lowered = password.trim().toLowerCase();
   if (lowered === username || lowered === email) return 'A password must not be the username or the email address';
   const userInputs = [username, email, email.split('@')[0] ?? ''].filter(Boolean);
-  if (strength(password, userInputs).score < PASSWORD_MIN_SCORE) {
+  if ((await strength(password, userInputs)).score < PASSWORD_MIN_SCORE) {
     return 'This password is too easy to guess: it is, or is close to, a common password, a common pattern or the username; '
       + 'choose a longer, less predictable one, such as a few unrelated words';
   }

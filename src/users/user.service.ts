@@ -23,7 +23,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 // eslint-disable-next-line no-control-regex
 const EMAIL = /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/;
 
-export function validateUser(draft: UserDraft): Problem[] {
+export async function validateUser(draft: UserDraft): Promise<Problem[]> {
   const problems: Problem[] = [];
   if (!USERNAME.test(draft.username.trim())) {
     problems.push({ field: 'username', message: 'A username is 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit' });
@@ -31,13 +31,13 @@ export function validateUser(draft: UserDraft): Problem[] {
   if (draft.email.trim().length > 320 || !EMAIL.test(draft.email.trim())) {
     problems.push({ field: 'email', message: `"${draft.email}" is not an email address` });
   }
-  problems.push(...passwordProblems(draft.password, draft));
+  problems.push(...await passwordProblems(draft.password, draft));
   return problems;
 }
 
 /** What is wrong with `password` as a new password of this user (shared/password-policy.ts), on the field `password`. */
-export function passwordProblems(password: string, user: PasswordOwner, field = 'password'): Problem[] {
-  const problem = passwordProblem(password, user);
+export async function passwordProblems(password: string, user: PasswordOwner, field = 'password'): Promise<Problem[]> {
+  const problem = await passwordProblem(password, user);
   return problem ? [{ field, message: problem }] : [];
 }
 
@@ -70,7 +70,7 @@ export class UserService {
 
   /** Creates a user, and its `user.created` audit event in the same transaction. */
   async create(em: EntityManager, draft: UserDraft, source: AuditSource = CLI_SOURCE): Promise<User> {
-    const problems = validateUser(draft);
+    const problems = await validateUser(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const username = draft.username.trim();
     const email = draft.email.trim();
