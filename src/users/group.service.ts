@@ -83,8 +83,8 @@ export class GroupService {
       let row: GroupRecord | undefined;
       try {
         row = await tx.one<GroupRecord>(
-          `update groups g set name = $2, description = $3,
-             updated_at = case when (name, description) is not distinct from ($2, $3) then updated_at else now() end
+          `update groups g set name = $2::text, description = $3::text,
+             updated_at = case when (name::text, description) is not distinct from ($2::text, $3::text) then updated_at else now() end
            where g.id = $1 returning ${GROUP_COLUMNS}`,
           [id, next.name, next.description],
         );

@@ -284,8 +284,8 @@ export class UserService {
       let row: PersonRecord | undefined;
       try {
         row = await tx.one<PersonRecord>(
-          `update users u set username = $2, email = $3, is_active = $4,
-             updated_at = case when (username, email, is_active) = ($2, $3, $4) then updated_at else now() end
+          `update users u set username = $2::text, email = $3::text, is_active = $4::boolean,
+             updated_at = case when (username::text, email::text, is_active) = ($2::text, $3::text, $4::boolean) then updated_at else now() end
            where u.id = $1 returning ${PERSON_COLUMNS}`,
           [id, next.username, next.email, next.isActive],
         );
@@ -377,7 +377,7 @@ export class UserService {
       const current = await this.#lock(tx, id, caller);
       if (current.isSuperAdmin && !isSuperAdmin && current.isActive) await this.#keepAnActiveSuperAdmin(tx, id, 'unmade');
       const row = (await tx.one<PersonRecord>(
-        `update users u set is_super_admin = $2, updated_at = case when is_super_admin = $2 then updated_at else now() end
+        `update users u set is_super_admin = $2::boolean, updated_at = case when is_super_admin = $2::boolean then updated_at else now() end
          where u.id = $1 returning ${PERSON_COLUMNS}`,
         [id, isSuperAdmin],
       ))!;
