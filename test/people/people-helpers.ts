@@ -30,4 +30,17 @@ export async function outcome(t: TestApp, token: string): Promise<string> {
   return result.errors?.[0]?.extensions?.code as string ?? (result.data?.viewer ? 'OK' : 'NO VIEWER');
 }
 
+export interface AuditEntry {
+  action: string;
+  actorId: string | null;
+  changes: Data | null;
+}
+
+/** The audit events about `targetId`, newest first. */
+export async function auditEventsOf(t: TestApp, token: string, targetId: string): Promise<AuditEntry[]> {
+  const result = await gqlOn(t, token, 'query($targetId: String) { auditEvents(targetId: $targetId, first: 100) { edges { node { action actorId changes } } } }', { targetId });
+  const edges: Array<{ node: AuditEntry }> = result.data!.auditEvents.edges;
+  return edges.map(({ node }) => node);
+}
+
 export const USER_FIELDS = 'id username email isActive isSuperAdmin directPermissions effectivePermissions lastSignInAt groups { id name }';

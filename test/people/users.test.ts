@@ -12,7 +12,7 @@ import {
   clientConfig, oauthError, oidc, passwordGrant,
 } from '../helpers/oauth.js';
 import {
-  ALL, codeOf, errorOf, gqlOn, outcome, strongPassword, unique, USER_FIELDS,
+  ALL, auditEventsOf, codeOf, errorOf, gqlOn, outcome, strongPassword, unique, USER_FIELDS,
 } from './people-helpers.js';
 
 const t = useTestApp({ LOG_LEVEL: 'error' });
@@ -37,8 +37,7 @@ const DELETE = 'mutation($id: ID!) { deleteUser(id: $id) { deletedUserId } }';
 const SET_PERMISSIONS = `mutation($userId: ID!, $permissions: [String!]!) { setUserPermissions(userId: $userId, permissions: $permissions) { ${USER_FIELDS} } }`;
 const SET_SUPER_ADMIN = 'mutation($userId: ID!, $isSuperAdmin: Boolean!) { setSuperAdmin(userId: $userId, isSuperAdmin: $isSuperAdmin) { id isSuperAdmin } }';
 
-const eventsOf = async (targetId: string) => (await gql('query($targetId: String) { auditEvents(targetId: $targetId) { edges { node { action actorId changes } } } }', { targetId }))
-  .data!.auditEvents.edges.map(({ node }: { node: { action: string; actorId: string; changes: unknown } }) => node);
+const eventsOf = (targetId: string) => auditEventsOf(t.current, adminToken, targetId);
 
 describe('createUser', () => {
   it('creates an active user who can sign in, and records who did it', async () => {
@@ -46,13 +45,14 @@ describe('createUser', () => {
     const password = strongPassword();
     const result = await gql(CREATE, { input: { username: `  ${username} `, email: `${username}@Example.com`, password } });
     expect(result.errors).toBeUndefined();
-    const created = result.data!.createUser;
+    const created: { id: string } = result.data!.createUser;
     expect(created).toMatchObject({
       username, email: `${username}@Example.com`, isActive: true, isSuperAdmin: false, directPermissions: [], effectivePermissions: [], lastSignInAt: null, groups: [],
     });
     expect(await outcome(t.current, await tokenOf({ username: username.toLowerCase(), password } as TestUser))).toBe('OK');
     const signedIn = await gql(`query($id: ID!) { user(id: $id) { lastSignInAt } }`, { id: created.id });
-    expect(Date.now() - Date.parse(signedIn.data!.user.lastSignInAt)).toBeLessThan(60_000);
+    const lastSignInAt: string = signedIn.data!.user.lastSignInAt;
+    expect(Date.now() - Date.parse(lastSignInAt)).toBeLessThan(60_000);
     const [event] = await eventsOf(created.id);
     expect(event).toMatchObject({ action: 'user.created', actorId: admin.user.id });
     expect(JSON.stringify(event)).not.toContain(password);
@@ -96,8 +96,9 @@ describe('users and user', () => {
     await createUser(t.current, { username: `beta-${tag}` });
     const gamma = await createUser(t.current, { username: `gamma-${tag}` });
     await gql(UPDATE, { input: { id: gamma.user.id, isActive: false } });
-    const list = async (variables: Record<string, unknown>) => (await gql(`query($first: Int, $after: String, $search: String, $isActive: Boolean) {
-      users(first: $first, after: $after, search: $search, isActive: $isActive) { totalCount pageInfo { hasNextPage endCursor } edges { node { username } } } }`, variables)).data!.users;
+    interface UserPage { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string }; edges: Array<{ node: { username: string } }> }
+    const list = async (variables: Record<string, unknown>): Promise<UserPage> => (await gql(`query($first: Int, $after: String, $search: String, $isActive: Boolean) {
+      users(first: $first, after: $after, search: $search, isActive: $isActive) { totalCount pageInfo { hasNextPage endCursor } edges { node { username } } } }`, variables)).data!.users as UserPage;
     const names = (page: { edges: Array<{ node: { username: string } }> }) => page.edges.map(({ node }) => node.username.split('-')[0]);
     const first = await list({ first: 2, search: tag.toUpperCase() });
     expect([names(first), first.totalCount, first.pageInfo.hasNextPage]).toEqual([['alpha', 'beta'], 3, true]);
@@ -131,7 +132,8 @@ describe('users and user', () => {
 
   it('lists the permission catalogue under its headings for anyone signed in', async () => {
     const result = await gql('{ permissions { name permissions { name title } } }', {}, await tokenOf(await createUser(t.current), 'openid'));
-    expect(result.data!.permissions.map((heading: { name: string }) => heading.name)).toEqual(['Auth Clients', 'Users', 'Groups', 'Audit Log']);
+    const headings: Array<{ name: string }> = result.data!.permissions;
+    expect(headings.map((heading) => heading.name)).toEqual(['Auth Clients', 'Users', 'Groups', 'Audit Log']);
     expect(result.data!.permissions[1].permissions[0]).toEqual({ name: 'view-users', title: 'View Users' });
     expect(codeOf(await gqlOn(t.current, '', '{ permissions { name } }'))).toBe('UNAUTHENTICATED');
   });
@@ -305,7 +307,7 @@ describe('deactivating and deleting', () => {
     expect((await gql('query($id: ID!) { user(id: $id) { id } }', { id: held.user.user.id })).data!.user).toBeNull();
     expect((await gql('query($id: ID!) { authClient(id: $id) { createdBy { id } } }', { id: clientId })).data!.authClient).toEqual({ createdBy: null });
     const actions = (await gql('query($actorId: String) { auditEvents(actorId: $actorId) { edges { node { action actorId } } } }', { actorId: held.user.user.id })).data!.auditEvents.edges;
-    expect(actions.map(({ node }: { node: { action: string } }) => node.action)).toEqual(['auth_client.created']);
+    expect((actions as Array<{ node: { action: string } }>).map(({ node }) => node.action)).toEqual(['auth_client.created']);
     expect((await eventsOf(held.user.user.id))[0]).toMatchObject({ action: 'user.deleted', changes: { username: { before: held.user.username, after: null } } });
     expect(codeOf(await gql(CREATE, { input: { username: held.user.username, email: `${held.user.username}@example.com`, password: strongPassword() } }))).toBe('OK');
   });
@@ -420,7 +422,7 @@ describe('setSuperAdmin', () => {
     expect(codeOf(await gql('{ users { totalCount } }', {}, token))).toBe('OK');
     expect((await gql(SET_SUPER_ADMIN, { userId: user.user.id, isSuperAdmin: false })).data!.setSuperAdmin.isSuperAdmin).toBe(false);
     expect(codeOf(await gql('{ users { totalCount } }', {}, token))).toBe('FORBIDDEN');
-    expect((await eventsOf(user.user.id)).slice(0, 2).map((event: { action: string; changes: unknown }) => event.changes)).toEqual([
+    expect((await eventsOf(user.user.id)).slice(0, 2).map((event) => event.changes)).toEqual([
       { isSuperAdmin: { before: true, after: false } }, { isSuperAdmin: { before: false, after: true } },
     ]);
   });
