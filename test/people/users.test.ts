@@ -15,7 +15,7 @@ import {
   ALL, auditEventsOf, codeOf, errorOf, gqlOn, outcome, strongPassword, unique, USER_FIELDS,
 } from './people-helpers.js';
 
-const t = useTestApp({ LOG_LEVEL: 'error' });
+const t = useTestApp();
 let console: TestClient;
 let admin: TestUser;
 let adminToken: string;
