@@ -25,6 +25,7 @@ import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
+import { GroupService } from './users/group.service.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
 import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
 import { TokenCheck } from './oidc/token-check.js';
@@ -46,6 +47,7 @@ export interface App {
 export interface Services {
   users: UserService;
   accessControl: AccessControlService;
+  groups: GroupService;
   authClients: AuthClientService;
   personalAccessTokens: PersonalAccessTokenService;
   auditLog: AuditLog;
@@ -75,7 +77,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     changes = await database.openChangeFeed(logger);
-    const users = new UserService(sql);
+    const users = new UserService(sql, secrets);
+    const accessControl = new AccessControlService();
     const authClients = new AuthClientService(secrets, sql, changes, logger);
     const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
@@ -86,7 +89,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     }, keys);
     const services: Services = {
       users,
-      accessControl: new AccessControlService(),
+      accessControl,
+      groups: new GroupService(sql, accessControl),
       authClients,
       personalAccessTokens: new PersonalAccessTokenService(providers, config.personalAccessTokenMaxDays),
       auditLog: new AuditLog(sql),

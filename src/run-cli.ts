@@ -440,7 +440,7 @@ async function run(argv: string[]): Promise<number> {
       sql,
       changes,
       secrets,
-      users: new UserService(sql),
+      users: new UserService(sql, secrets),
       accessControl: new AccessControlService(),
       authClients: new AuthClientService(secrets, sql, changes),
       auditLog: new AuditLog(sql),

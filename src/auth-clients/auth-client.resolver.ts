@@ -87,14 +87,7 @@ export class AuthClientResolver {
   async createdBy(@Root() authClient: AuthClientType, @Ctx() context: Context): Promise<UserType | null> {
     if (!authClient.createdById) return null;
     const user = await this.#creators(context, authClient.createdById);
-    return user ? Object.assign(new UserType(), {
-      id: user.id,
-      username: user.username,
-      email: user.email,
-      isSuperAdmin: user.isSuperAdmin,
-      effectivePermissions: [...accessControl.effectivePermissions(user)].sort(),
-      createdAt: user.createdAt,
-    }) : null;
+    return user ? UserType.from(user, accessControl.effectivePermissions(user)) : null;
   }
 
   /** A client read in a list comes without its secrets: read them, for the whole page at once, only when asked for. */

@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
-import type { AccessControlService } from '../access-control/access-control.service.js';
+import type { AccessControlService, Caller } from '../access-control/access-control.service.js';
 import type { AuditActor, AuditRequest, AuditSource } from '../audit/audit-log.service.js';
 import { NotAuthenticated } from '../shared/errors.js';
 import type { UserRecord } from '../users/user.service.js';
@@ -23,6 +23,8 @@ export interface Viewer {
   permissions: ReadonlySet<string>;
   /** The scopes of the token the request came with: what it may use of those permissions. */
   scopes: ReadonlySet<string>;
+  /** The browser session the token was issued in, if any (a password change keeps it). */
+  sessionUid?: string;
 }
 
 export interface Context {
@@ -48,6 +50,12 @@ export function auditActorOf({ viewer }: Pick<Context, 'viewer'>): AuditActor {
 /** What a service takes to record an audit event for a change made in this request. */
 export function auditSourceOf(context: Pick<Context, 'viewer' | 'request'>): AuditSource {
   return { actor: auditActorOf(context), request: context.request };
+}
+
+/** Who asks for a change of people or permissions (access-control.service.ts): the viewer, as the rules let them in. */
+export function callerOf({ viewer }: Pick<Context, 'viewer'>): Caller {
+  if (!viewer) throw new NotAuthenticated();
+  return { userId: viewer.user?.id ?? null, isSuperAdmin: viewer.user?.isSuperAdmin ?? false, permissions: viewer.permissions };
 }
 
 export interface ContextDeps {
@@ -90,7 +98,9 @@ export function createContextFactory({
       return { user: null, client: { id: holder.clientId }, permissions: new Set(holder.client?.permissions), scopes: holder.scopes };
     }
     const { grantedPermissions: _granted, ...user } = holder.user;
-    return { user, permissions: accessControl.effectivePermissions(holder.user), scopes: holder.scopes };
+    return {
+      user, permissions: accessControl.effectivePermissions(holder.user), scopes: holder.scopes, sessionUid: holder.sessionUid,
+    };
   }
 
   return async ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {

@@ -9,6 +9,9 @@ import { AuditLog } from '../audit/audit-log.service.js';
 import { buildBareSchema } from './schema.js';
 import { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 import type { AccessTokenStore } from '../oidc/token-store.js';
+import { AccessControlService } from '../access-control/access-control.service.js';
+import { GroupService } from '../users/group.service.js';
+import { UserService } from '../users/user.service.js';
 
 export async function schemaSdl(): Promise<string> {
   // The schema's shape depends on neither keys nor a database: throwaway ones satisfy the constructors.
@@ -18,6 +21,9 @@ export async function schemaSdl(): Promise<string> {
     authClients: new AuthClientService(secrets, noDatabase, new NoChangeFeed()),
     personalAccessTokens: new PersonalAccessTokenService({} as AccessTokenStore, 365),
     auditLog: new AuditLog(noDatabase),
+    users: new UserService(noDatabase, secrets),
+    groups: new GroupService(noDatabase, new AccessControlService()),
+    accessControl: new AccessControlService(),
   });
   return `${printSchema(schema)}\n`;
 }

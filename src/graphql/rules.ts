@@ -52,20 +52,47 @@ const canRules = new Map<PermissionName, ReturnType<ReturnType<typeof rule>>>();
  * The token's scopes cover the permission, and the viewer holds it, directly, through a group, or as a Super Admin.
  * The scope is checked first: it is what the calling app can change. One rule per permission.
  */
+function check(permission: PermissionName, viewer: Context['viewer']): true | GraphQLError {
+  if (!viewer) return unauthenticated();
+  const scope = scopeCovering(permission);
+  if (!viewer.scopes.has(scope)) return scopeMissing(scope);
+  if (viewer.user?.isSuperAdmin || viewer.permissions.has(permission)) return true;
+  return forbidden(TITLES[permission]);
+}
+
 export function can(permission: PermissionName) {
   let canRule = canRules.get(permission);
   if (!canRule) {
-    const scope = scopeCovering(permission);
-    canRule = rule(`can:${permission}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
-      if (!viewer) return unauthenticated();
-      if (!viewer.scopes.has(scope)) return scopeMissing(scope);
-      if (viewer.user?.isSuperAdmin || viewer.permissions.has(permission)) return true;
-      return forbidden(TITLES[permission]);
-    });
+    canRule = rule(`can:${permission}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => check(permission, viewer));
     canRules.set(permission, canRule);
   }
   return canRule;
 }
+
+/** Signed in as a user (not a client acting as itself); for what every user may do to themself. */
+const isSignedInUser = rule('isSignedInUser', { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
+  if (!viewer) return unauthenticated();
+  return viewer.user ? true : notAUser();
+});
+
+/**
+ * The viewer themself (the user the argument `idArgument` names, or the parent User), signed in as a user, with no
+ * scope needed; anyone else needs the permission, as `can` checks it.
+ */
+const selfOr = (permission: PermissionName, idArgument?: string) => rule(`selfOr:${idArgument ?? 'parent'}:${permission}`, { cache: 'strict' })(
+  (parent: { id?: unknown } | undefined, args: Record<string, unknown>, { viewer }: Context) => {
+    const id = idArgument ? args[idArgument] : parent?.id;
+    if (viewer?.user && id === viewer.user.id) return true;
+    return check(permission, viewer);
+  },
+);
+
+/** Super Admins only, with a token holding the scope. */
+const isSuperAdminWith = (scope: ApiScopeName) => rule(`isSuperAdminWith:${scope}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
+  if (!viewer) return unauthenticated();
+  if (!viewer.scopes.has(scope)) return scopeMissing(scope);
+  return viewer.user?.isSuperAdmin ? true : forbidden('make or unmake Super Admins (Super Admins only)');
+});
 
 /** Signed in as a user with a token holding the scope; for what every user may do to their own things. */
 const holds = (scope: ApiScopeName) => rule(`holds:${scope}`, { cache: 'contextual' })((_parent, _args, { viewer }: Context) => {
@@ -83,6 +110,12 @@ export const rules = shield({
     // Anyone signed in manages their own tokens; the service only ever touches the viewer's.
     personalAccessTokens: managesOwnTokens,
     auditEvents: can(PERMISSIONS.viewAuditLog),
+    users: can(PERMISSIONS.viewUsers),
+    user: selfOr(PERMISSIONS.viewUsers, 'id'),
+    groups: can(PERMISSIONS.viewGroups),
+    group: can(PERMISSIONS.viewGroups),
+    // The catalogue is no secret: whoever is signed in may read it (a client acting as itself too).
+    permissions: isSignedIn,
   },
   Mutation: {
     createAuthClient: can(PERMISSIONS.createAuthClients),
@@ -95,6 +128,20 @@ export const rules = shield({
     revokeAuthClientSecret: can(PERMISSIONS.editAuthClients),
     createPersonalAccessToken: managesOwnTokens,
     revokePersonalAccessToken: managesOwnTokens,
+    createUser: can(PERMISSIONS.createUsers),
+    updateUser: can(PERMISSIONS.editUsers),
+    // One's own password needs only a signed-in user (and currentPassword, which the service checks).
+    setUserPassword: selfOr(PERMISSIONS.editUsers, 'id'),
+    changeMyPassword: isSignedInUser,
+    deleteUser: can(PERMISSIONS.deleteUsers),
+    setUserPermissions: can(PERMISSIONS.editUsers),
+    setSuperAdmin: isSuperAdminWith('users:write'),
+    createGroup: can(PERMISSIONS.createGroups),
+    updateGroup: can(PERMISSIONS.editGroups),
+    deleteGroup: can(PERMISSIONS.deleteGroups),
+    addGroupMembers: can(PERMISSIONS.editGroups),
+    removeGroupMembers: can(PERMISSIONS.editGroups),
+    setGroupPermissions: can(PERMISSIONS.editGroups),
   },
   // Objects reachable only through the guarded fields above.
   AuthClient: allow,
@@ -106,7 +153,24 @@ export const rules = shield({
   DeleteAuthClientPayload: allow,
   AuthClientSecret: allow,
   RotateAuthClientSecretPayload: allow,
-  User: allow,
+  User: {
+    '*': allow,
+    // Reachable from viewer and an auth client's createdBy too: a user's groups are theirs, or for those who may see users.
+    groups: selfOr(PERMISSIONS.viewUsers),
+  },
+  UserEdge: allow,
+  UserConnection: allow,
+  DeleteUserPayload: allow,
+  Group: {
+    '*': allow,
+    // Reachable from a user's own groups: who else is in them is for those who may see groups.
+    members: can(PERMISSIONS.viewGroups),
+  },
+  GroupEdge: allow,
+  GroupConnection: allow,
+  DeleteGroupPayload: allow,
+  PermissionGroup: allow,
+  Permission: allow,
   PersonalAccessToken: allow,
   PersonalAccessTokenClient: allow,
   PersonalAccessTokenEdge: allow,

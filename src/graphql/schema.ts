@@ -9,15 +9,23 @@ import { PersonalAccessTokenResolver } from '../personal-access-tokens/personal-
 import type { PersonalAccessTokenService } from '../personal-access-tokens/personal-access-token.service.js';
 import { AuditLogResolver } from '../audit/audit-log.resolver.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
+import type { AccessControlService } from '../access-control/access-control.service.js';
+import { UserResolver } from '../users/user.resolver.js';
+import type { UserService } from '../users/user.service.js';
+import { GroupResolver } from '../users/group.resolver.js';
+import type { GroupService } from '../users/group.service.js';
 import { rules } from './rules.js';
 
 export interface SchemaServices {
   authClients: AuthClientService;
   personalAccessTokens: PersonalAccessTokenService;
   auditLog: AuditLog;
+  users: UserService;
+  groups: GroupService;
+  accessControl: AccessControlService;
 }
 
-const resolvers = [AuthClientResolver, ViewerResolver, PersonalAccessTokenResolver, AuditLogResolver] as const;
+const resolvers = [AuthClientResolver, ViewerResolver, PersonalAccessTokenResolver, AuditLogResolver, UserResolver, GroupResolver] as const;
 
 /** The schema as type-graphql emits it, without rules: what schema.graphql holds. */
 export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema> {
@@ -26,6 +34,8 @@ export function buildBareSchema(services: SchemaServices): Promise<GraphQLSchema
     [ViewerResolver, new ViewerResolver()],
     [PersonalAccessTokenResolver, new PersonalAccessTokenResolver(services.personalAccessTokens)],
     [AuditLogResolver, new AuditLogResolver(services.auditLog)],
+    [UserResolver, new UserResolver(services.users, services.groups, services.accessControl)],
+    [GroupResolver, new GroupResolver(services.groups, services.users, services.accessControl)],
   ]);
   const container: ContainerType = { get: (someClass) => instances.get(someClass) };
   return buildSchema({ resolvers, container, validate: false });

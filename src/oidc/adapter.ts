@@ -146,11 +146,11 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
         return;
       }
       await sql.run(
-        `insert into oidc_payloads (model, id, payload, grant_id, grant_key, uid, user_code, expires_at, consumed_at, client_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, null, $9)
+        `insert into oidc_payloads (model, id, payload, grant_id, grant_key, uid, user_code, expires_at, consumed_at, client_id, account_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, null, $9, $10)
          on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
            grant_key = excluded.grant_key, uid = excluded.uid, user_code = excluded.user_code, expires_at = excluded.expires_at,
-           consumed_at = null, client_id = excluded.client_id`,
+           consumed_at = null, client_id = excluded.client_id, account_id = excluded.account_id`,
         [
           this.model, key, this.seal(key, stored), payload.grantId ?? null,
           payload.grantId && this.model !== GRANT ? hashId(payload.grantId) : null,
@@ -159,6 +159,8 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
           expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
           // Plain, so everything a client holds can be revoked at once (client-tokens.ts).
           typeof payload.clientId === 'string' ? payload.clientId : null,
+          // Plain, so everything a user holds (sessions included) can be ended at once (user-tokens.ts).
+          typeof payload.accountId === 'string' ? payload.accountId : null,
         ],
         { prepare: true },
       );

@@ -9,6 +9,7 @@ import {
 @Index({ name: 'oidc_payloads_user_code_index', properties: ['userCode'] })
 @Index({ name: 'oidc_payloads_expires_at_index', properties: ['expiresAt'] })
 @Index({ name: 'oidc_payloads_client_id_index', properties: ['clientId'] })
+@Index({ name: 'oidc_payloads_account_id_index', properties: ['accountId'] })
 export class OidcPayload {
   /** oidc-provider's model name: AccessToken, RefreshToken, Session, ... */
   @PrimaryKey({ length: 64 })
@@ -33,6 +34,10 @@ export class OidcPayload {
   /** The auth client the row was issued to or for (plain: a client id is not a credential); null on rows written before it was recorded. */
   @Property({ length: 255, nullable: true })
   clientId?: string;
+
+  /** The user the row belongs to (plain: a user id is not a credential); null for rows of no user, and rows written before it was recorded. */
+  @Property({ length: 255, nullable: true })
+  accountId?: string;
 
   /** HMAC of the session uid. */
   @Property({ length: 64, nullable: true })

@@ -48,6 +48,8 @@ export interface TokenHolder {
   /** The JWK thumbprint a sender-constrained (DPoP) token is bound to (RFC 9449 §6). */
   jkt?: string;
   personal?: UsablePersonalAccessToken;
+  /** The browser session the token was issued in, if any: the one a password change made with it keeps. */
+  sessionUid?: string;
 }
 
 type ClientCredentials = InstanceType<Provider['ClientCredentials']>;
@@ -150,6 +152,7 @@ export class TokenCheck {
       audience: (token as { aud?: string | string[] }).aud,
       jkt: (token as { jkt?: string }).jkt,
       personal: personal ?? undefined,
+      sessionUid: token.sessionUid ?? undefined,
     };
     // A token bound to a browser session rests on that session too, which is not announced: never kept.
     if (key && !token.expiresWithSession && token.exp !== undefined) {

@@ -12,13 +12,7 @@ export class ViewerResolver {
   viewer(@Ctx() { viewer }: Context): UserType | null {
     if (!viewer?.user) return null;
     const { user, permissions } = viewer;
-    return Object.assign(new UserType(), {
-      id: user.id,
-      username: user.username,
-      email: user.email,
-      isSuperAdmin: user.isSuperAdmin,
-      effectivePermissions: [...permissions].sort(),
-      createdAt: user.createdAt,
-    });
+    // Only an active user's token gets this far.
+    return UserType.from({ ...user, grantedPermissions: [], isActive: true }, permissions);
   }
 }

@@ -11,6 +11,7 @@ import { Migration20261127131000_client_secrets } from './Migration2026112713100
 import { Migration20261127132000_audit_log } from './Migration20261127132000_audit_log.js';
 import { Migration20261127133000_client_credentials } from './Migration20261127133000_client_credentials.js';
 import { Migration20261127140000_people } from './Migration20261127140000_people.js';
+import { Migration20261127141000_user_tokens } from './Migration20261127141000_user_tokens.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261127132000_audit_log', class: Migration20261127132000_audit_log },
   { name: 'Migration20261127133000_client_credentials', class: Migration20261127133000_client_credentials },
   { name: 'Migration20261127140000_people', class: Migration20261127140000_people },
+  { name: 'Migration20261127141000_user_tokens', class: Migration20261127141000_user_tokens },
 ];

@@ -36,6 +36,7 @@ export function registerPasswordGrant(provider: Provider, users: UserService): v
     const user = await users.authenticate(params.username, params.password);
     // One answer for an unknown user, a wrong password and a deactivated user alike.
     if (!user) throw new errors.InvalidGrant('invalid username or password');
+    await users.recordSignIn(user.id);
 
     const account = accountFor(user);
     ctx.oidc.entity('Account', account);

@@ -136,6 +136,7 @@ export function createInteractionRouter({
       renderLogin(res, details, await clientName(details.params.client_id), login, true);
       return;
     }
+    await users.recordSignIn(user.id);
     await providers.current.interactionFinished(req, res, { login: { accountId: user.id, amr: ['pwd'] } }, { mergeWithLastSubmission: false });
   });
 
