@@ -1,9 +1,10 @@
 // Compiles src/ and mikro-orm.config.ts to dist/ with SWC (decorator metadata included, no type check: that is
 // `npm run typecheck`), then bundles the process entries with esbuild into dist/bundle/ (the service, the CLI, and the
-// embedded database's own process): one file to read instead of some 1,500 modules to find, open and link, which is
-// most of a start.
+// embedded database's own process): a few files to read instead of some 1,500 modules to find, open and link, which is
+// most of a start. What is loaded with import() (the migrations, code only some paths need) goes into chunks of its
+// own, read only when first used; code the entries share goes into shared chunks.
 import {
-  readdir, mkdir, rename, writeFile,
+  readdir, mkdir, rename, rm, stat, writeFile,
 } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,8 +76,10 @@ const { outputFiles } = await build({
     'embedded-server': join(out, 'src', 'db', 'embedded-server.js'),
   },
   outdir: join(out, 'bundle'),
+  chunkNames: 'chunks/[name]-[hash]',
   write: false,
   bundle: true,
+  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
@@ -86,9 +89,24 @@ const { outputFiles } = await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'error',
 });
-// Each bundle is replaced whole (written aside, then renamed), so a process starting meanwhile reads the old or the new.
-await mkdir(join(out, 'bundle'), { recursive: true });
-await Promise.all(outputFiles.map(async ({ path, contents }) => {
+// Each file is replaced whole (written aside, then renamed), so a process starting meanwhile reads the old or the new.
+// Chunks are named by their content and written first; the entries, written last, are what switches a start to the
+// new build.
+const chunks = join(out, 'bundle', 'chunks');
+await mkdir(chunks, { recursive: true });
+async function replace({ path, contents }) {
   await writeFile(`${path}.${process.pid}.tmp`, contents);
   await rename(`${path}.${process.pid}.tmp`, path);
+}
+const isChunk = ({ path }) => path.startsWith(`${chunks}/`);
+await Promise.all(outputFiles.filter(isChunk).map(replace));
+await Promise.all(outputFiles.filter((file) => !isChunk(file)).map(replace));
+// Chunks of earlier builds go once no process can still be starting from them; a running one loads its lazy chunks
+// during its start.
+const current = new Set(outputFiles.map(({ path }) => path));
+const STALE_MS = 60 * 60 * 1000;
+await Promise.all((await readdir(chunks)).map(async (name) => {
+  const path = join(chunks, name);
+  if (current.has(path)) return;
+  if (Date.now() - (await stat(path)).mtimeMs > STALE_MS) await rm(path, { force: true });
 }));
