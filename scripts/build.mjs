@@ -6,6 +6,7 @@
 import {
   readdir, mkdir, rename, rm, stat, writeFile,
 } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformFile } from '@swc/core';
@@ -65,6 +66,25 @@ const mikroOrmVersion = {
   },
 };
 
+// Node gives an `import` of one of its own modules an ES module face by reading every export once, which runs their
+// lazy getters: http.WebSocket alone loads undici (some 25 ms of a start), crypto.webcrypto the Web Crypto API.
+// require() reads nothing until used, so the bundles take Node's modules through it.
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^[a-z_/:0-9]+$/ }, ({ path, kind }) => {
+      if (kind !== 'import-statement' && kind !== 'dynamic-import') return undefined;
+      const name = path.replace(/^node:/, '');
+      if (!isBuiltin(name) || name.includes('test')) return undefined;
+      return { path: `node:${name}`, namespace: 'builtin-through-require' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 // main.js and cli.js stay tiny and load the big bundles with import(): the compile cache they turn on can only serve
 // modules loaded after it, so the bundles must not be the entry files themselves.
 const { outputFiles } = await build({
@@ -84,7 +104,7 @@ const { outputFiles } = await build({
   platform: 'node',
   target: 'node22',
   external: [...external, './run-service.js', './run-cli.js'],
-  plugins: [mikroOrmVersion],
+  plugins: [mikroOrmVersion, builtinsThroughRequire],
   // CommonJS packages inside an ES module bundle still call require() for Node's own modules and the externals.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'error',
