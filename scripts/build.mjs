@@ -100,6 +100,12 @@ const { outputFiles } = await build({
   write: false,
   bundle: true,
   splitting: true,
+  // Without spaces and comments the files are a third smaller, and plain ASCII: less to read, decode and hash on
+  // every start. Names stay as written (MikroORM and type-graphql go by class names); `node --enable-source-maps`
+  // maps stack traces back to the code.
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
   format: 'esm',
   platform: 'node',
   target: 'node22',
