@@ -77,7 +77,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     changes = await database.openChangeFeed(logger);
     const users = new UserService(sql);
     const authClients = new AuthClientService(secrets, sql, changes, logger);
-    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
+    const { keys, createdAdmin } = await bootstrap(orm, sql, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
     // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
     const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes, authClients);
