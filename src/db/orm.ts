@@ -27,14 +27,34 @@ export interface Database {
 export async function openDatabase(config: Config, role: EmbeddedRole): Promise<Database> {
   if (config.databaseUrl !== undefined) {
     const { databaseUrl } = config;
-    const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+    // The service's change feed connects while MikroORM discovers its entities; openChangeFeed then listens on it.
+    let preconnected = role === 'service' ? PgChangeFeed.preconnect({ connectionString: databaseUrl }) : undefined;
+    const endPreconnected = async () => {
+      const unused = preconnected;
+      preconnected = undefined;
+      await unused?.client.end().catch(() => {});
+    };
+    let orm: MikroORM;
+    try {
+      orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+    } catch (error) {
+      await endPreconnected();
+      throw error;
+    }
     const sql = new Sql(orm, true);
     return {
       orm,
       sql,
       mode: 'server',
-      openChangeFeed: (logger) => PgChangeFeed.start({ connectionString: databaseUrl }, sql, logger),
-      close: () => orm.close(),
+      openChangeFeed(logger) {
+        const taken = preconnected;
+        preconnected = undefined;
+        return PgChangeFeed.start({ connectionString: databaseUrl }, sql, logger, taken);
+      },
+      async close() {
+        await endPreconnected();
+        await orm.close();
+      },
     };
   }
   const embedded = await openEmbedded(config.dataDir, role);
