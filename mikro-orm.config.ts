@@ -1,6 +1,5 @@
 // MikroORM settings shared by the service, the CLI and the tests; only the connection differs between storage modes.
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import { User } from './src/users/user.entity.js';
 import { Group } from './src/users/group.entity.js';
 import { Permission } from './src/access-control/permission.entity.js';
@@ -12,7 +11,6 @@ import { OidcConsent } from './src/oidc/consent.entity.js';
 import { Setting } from './src/db/setting.entity.js';
 import { PersonalAccessToken } from './src/personal-access-tokens/personal-access-token.entity.js';
 import { AuditEvent } from './src/audit/audit-event.entity.js';
-import { migrationsList } from './src/db/migrations/index.js';
 
 export const entities = [User, Group, Permission, AuthClient, AuthClientSecret, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting, AuditEvent];
 
@@ -25,9 +23,8 @@ export function ormConfig(connection: Connection, extra: Partial<Options> = {}):
   return defineConfig({
     ...connection,
     entities,
-    extensions: [Migrator],
+    // The Migrator and the migrations list are added when something is to be migrated (src/db/orm.ts getMigrator).
     migrations: {
-      migrationsList,
       transactional: true,
       allOrNothing: true,
       snapshot: false,

@@ -1,10 +1,12 @@
 // Compiles src/ and mikro-orm.config.ts to dist/ with SWC (decorator metadata included, no type check: that is
 // `npm run typecheck`), then bundles the process entries with esbuild into dist/bundle/ (the service, the CLI, and the
-// embedded database's own process): one file to read instead of some 1,500 modules to find, open and link, which is
-// most of a start.
+// embedded database's own process): a few files to read instead of some 1,500 modules to find, open and link, which is
+// most of a start. What is loaded with import() (the migrations, code only some paths need) goes into chunks of its
+// own, read only when first used; code the entries share goes into shared chunks.
 import {
-  readdir, mkdir, rename, writeFile,
+  readdir, mkdir, rename, rm, stat, writeFile,
 } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformFile } from '@swc/core';
@@ -64,9 +66,28 @@ const mikroOrmVersion = {
   },
 };
 
+// Node gives an `import` of one of its own modules an ES module face by reading every export once, which runs their
+// lazy getters: http.WebSocket alone loads undici (some 25 ms of a start), crypto.webcrypto the Web Crypto API.
+// require() reads nothing until used, so the bundles take Node's modules through it.
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(builder) {
+    builder.onResolve({ filter: /^[a-z_/:0-9]+$/ }, ({ path, kind }) => {
+      if (kind !== 'import-statement' && kind !== 'dynamic-import') return undefined;
+      const name = path.replace(/^node:/, '');
+      if (!isBuiltin(name) || name.includes('test')) return undefined;
+      return { path: `node:${name}`, namespace: 'builtin-through-require' };
+    });
+    builder.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, ({ path }) => ({
+      contents: `module.exports = require(${JSON.stringify(path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 // main.js and cli.js stay tiny and load the big bundles with import(): the compile cache they turn on can only serve
 // modules loaded after it, so the bundles must not be the entry files themselves.
-const { outputFiles } = await build({
+const { outputFiles, metafile } = await build({
   entryPoints: {
     main: join(out, 'src', 'main.js'),
     cli: join(out, 'src', 'cli.js'),
@@ -75,20 +96,54 @@ const { outputFiles } = await build({
     'embedded-server': join(out, 'src', 'db', 'embedded-server.js'),
   },
   outdir: join(out, 'bundle'),
+  chunkNames: 'chunks/[name]-[hash]',
   write: false,
   bundle: true,
+  splitting: true,
+  // Without spaces and comments the files are a third smaller, and plain ASCII: less to read, decode and hash on
+  // every start. Names stay as written (MikroORM and type-graphql go by class names); `node --enable-source-maps`
+  // maps stack traces back to the code.
+  minifyWhitespace: true,
+  // A package's ES module build before its CommonJS one: ES modules are joined into the bundle as plain code, where
+  // each CommonJS module is wrapped and its exports copied once per importing module (graphql's hundreds of exports,
+  // some 80 times). Of the packages bundled, this changes graphql, yup (graphql-shield's) and class-validator's own.
+  mainFields: ['module', 'main'],
+  metafile: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
   format: 'esm',
   platform: 'node',
   target: 'node22',
   external: [...external, './run-service.js', './run-cli.js'],
-  plugins: [mikroOrmVersion],
+  plugins: [mikroOrmVersion, builtinsThroughRequire],
   // CommonJS packages inside an ES module bundle still call require() for Node's own modules and the externals.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'error',
 });
-// Each bundle is replaced whole (written aside, then renamed), so a process starting meanwhile reads the old or the new.
-await mkdir(join(out, 'bundle'), { recursive: true });
-await Promise.all(outputFiles.map(async ({ path, contents }) => {
+// One graphql only: a second copy, say its CommonJS build required by one package beside the ES build imported by
+// another, would make every schema fail graphql's instanceof checks.
+const graphqlBuilds = new Set(Object.keys(metafile.inputs).filter((path) => path.startsWith('node_modules/graphql/'))
+  .map((path) => (path.endsWith('.mjs') ? 'ES module' : 'CommonJS')));
+if (graphqlBuilds.size > 1) throw new Error('graphql is bundled twice, as an ES module and as CommonJS');
+
+// Each file is replaced whole (written aside, then renamed), so a process starting meanwhile reads the old or the new.
+// Chunks are named by their content and written first; the entries, written last, are what switches a start to the
+// new build.
+const chunks = join(out, 'bundle', 'chunks');
+await mkdir(chunks, { recursive: true });
+async function replace({ path, contents }) {
   await writeFile(`${path}.${process.pid}.tmp`, contents);
   await rename(`${path}.${process.pid}.tmp`, path);
+}
+const isChunk = ({ path }) => path.startsWith(`${chunks}/`);
+await Promise.all(outputFiles.filter(isChunk).map(replace));
+await Promise.all(outputFiles.filter((file) => !isChunk(file)).map(replace));
+// Chunks of earlier builds go once no process can still be starting from them; a running one loads its lazy chunks
+// during its start.
+const current = new Set(outputFiles.map(({ path }) => path));
+const STALE_MS = 60 * 60 * 1000;
+await Promise.all((await readdir(chunks)).map(async (name) => {
+  const path = join(chunks, name);
+  if (current.has(path)) return;
+  if (Date.now() - (await stat(path)).mtimeMs > STALE_MS) await rm(path, { force: true });
 }));

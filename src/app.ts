@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { OperationTypeNode } from 'graphql';
@@ -80,7 +80,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const users = new UserService(sql, secrets);
     const accessControl = new AccessControlService();
     const authClients = new AuthClientService(secrets, sql, changes, logger);
-    const { keys, createdAdmin } = await bootstrap(orm, config, secrets, users);
+    const { keys, createdAdmin } = await bootstrap(orm, sql, config, secrets, users);
     const clients = new ClientStore(authClients, changes);
     // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
     const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes, authClients);
@@ -115,6 +115,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         ApolloServerPluginCacheControlDisabled(),
+        // Apollo would load its tracing protobufs at every start for this plugin, which only acts on a federated
+        // subgraph's schema, never ours.
+        ApolloServerPluginInlineTraceDisabled(),
         // A mutation answers only once this instance has heard its own changes: the caller's next request sees them.
         {
           requestDidStart: () => Promise.resolve({

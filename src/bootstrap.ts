@@ -2,7 +2,8 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, type Config } from './config.js';
 import { Setting } from './db/setting.entity.js';
-import { ensureProviderKeys, type ProviderKeys } from './oidc/keys.js';
+import type { Sql } from './db/sql.js';
+import { ensureProviderKeys, readProviderKeys, type ProviderKeys } from './oidc/keys.js';
 import { ValidationFailed } from './shared/errors.js';
 import { randomToken, type Secrets } from './shared/secrets.js';
 import { User } from './users/user.entity.js';
@@ -32,9 +33,11 @@ export function withBootstrapLock<T>(orm: MikroORM, work: (em: EntityManager) =>
   });
 }
 
+const appKeyCheckValue = (secrets: Secrets) => secrets.hash('app-key-check', 'auth-clients');
+
 /** Records a check value of APP_KEY on first use; afterwards refuses any other key. */
 export async function checkAppKey(em: EntityManager, secrets: Secrets): Promise<void> {
-  const expected = secrets.hash('app-key-check', 'auth-clients');
+  const expected = appKeyCheckValue(secrets);
   const stored = await em.findOne(Setting, { key: 'app_key_check' });
   if (!stored) {
     em.create(Setting, { key: 'app_key_check', value: expected });
@@ -63,7 +66,24 @@ async function ensureFirstAdmin(em: EntityManager, config: Config, users: UserSe
   return { username, password: config.admin ? undefined : password };
 }
 
-export function bootstrap(orm: MikroORM, config: Config, secrets: Secrets, users: UserService): Promise<BootstrapResult> {
+/**
+ * The keys, when bootstrap has nothing to make: the APP_KEY check is recorded (and matches, or this throws), current
+ * keys exist, and so do users. Plain reads, without the lock: each of these, once true, stays true (a rotation adds the
+ * new keys in the transaction that retires the old), so a restart of a set-up installation needs neither the lock nor
+ * MikroORM. Undefined when something is missing, for bootstrap to make under the lock.
+ */
+async function alreadySetUp(sql: Sql, secrets: Secrets): Promise<ProviderKeys | undefined> {
+  const [state] = await sql.rows<{ appKeyCheck: string | null; hasUsers: boolean }>(
+    `select (select value from settings where key = 'app_key_check') as "appKeyCheck", exists (select 1 from users) as "hasUsers"`,
+  );
+  if (state?.appKeyCheck == null) return undefined;
+  if (state.appKeyCheck !== appKeyCheckValue(secrets)) throw new AppKeyMismatch();
+  return state.hasUsers ? readProviderKeys(sql, secrets) : undefined;
+}
+
+export async function bootstrap(orm: MikroORM, sql: Sql, config: Config, secrets: Secrets, users: UserService): Promise<BootstrapResult> {
+  const keys = await alreadySetUp(sql, secrets);
+  if (keys) return { keys };
   return withBootstrapLock(orm, async (em) => {
     await checkAppKey(em, secrets);
     const keys = await ensureProviderKeys(em, secrets);

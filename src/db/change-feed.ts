@@ -108,6 +108,12 @@ export class InProcessChangeFeed extends Dispatcher {
   }
 }
 
+/** A feed's connection opened ahead of PgChangeFeed.start. */
+export interface PreconnectedClient {
+  client: pg.Client;
+  connected: Promise<unknown>;
+}
+
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5000;
 
@@ -122,11 +128,23 @@ export class PgChangeFeed extends Dispatcher {
     super(sql);
   }
 
-  /** Connects and listens before returning, so caches are live from the first request. */
-  static async start(connection: pg.ClientConfig, sql: Sql, logger: Logger): Promise<PgChangeFeed> {
+  /**
+   * Opens the connection that start() will listen on, ahead of it, so that connecting overlaps the caller's other work.
+   * Until start() takes it over, a failure only waits there; `client.end()` disposes of one never taken over.
+   */
+  static preconnect(connection: pg.ClientConfig): PreconnectedClient {
+    const client = new pg.Client(connection);
+    client.on('error', () => {}); // seen by start(), whose first query on it then fails
+    const connected = client.connect();
+    connected.catch(() => {}); // start() awaits it and sees the failure
+    return { client, connected };
+  }
+
+  /** Connects (or takes `preconnected`) and listens before returning, so caches are live from the first request. */
+  static async start(connection: pg.ClientConfig, sql: Sql, logger: Logger, preconnected?: PreconnectedClient): Promise<PgChangeFeed> {
     const feed = new PgChangeFeed(connection, sql, logger);
     try {
-      await feed.#connect();
+      await feed.#connect(preconnected);
     } catch (error) {
       await feed.close(); // no retries for a feed nobody will use
       throw error;
@@ -134,13 +152,13 @@ export class PgChangeFeed extends Dispatcher {
     return feed;
   }
 
-  async #connect(): Promise<void> {
-    const client = new pg.Client(this.connection);
+  async #connect(preconnected?: PreconnectedClient): Promise<void> {
+    const client = preconnected?.client ?? new pg.Client(this.connection);
     client.on('notification', (message) => this.dispatch(message.channel, message.payload ?? '*'));
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
     try {
-      await client.connect();
+      await (preconnected?.connected ?? client.connect());
       await client.query(LISTEN_TO_CHANGES);
     } catch (error) {
       this.#lost(client);

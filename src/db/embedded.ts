@@ -68,8 +68,13 @@ function isAlive(pid: number): boolean {
 
 // The child runs built JavaScript: from the TypeScript sources, which jest runs, that is the copy in dist/ (`npm test`
 // builds first).
-// From the bundles in dist/bundle/ (scripts/build.mjs), it is the bundle of the same name beside them.
-const SERVER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? '../../dist/src/db/embedded-server.js' : './embedded-server.js', import.meta.url);
+// From the bundles (scripts/build.mjs), it is the bundle of that name in dist/bundle/, one folder above the shared
+// chunk that holds this code.
+function serverEntry(here: string): URL {
+  if (here.endsWith('.ts')) return new URL('../../dist/src/db/embedded-server.js', here);
+  return new URL(here.includes('/bundle/chunks/') ? '../embedded-server.js' : './embedded-server.js', here);
+}
+const SERVER_ENTRY = serverEntry(import.meta.url);
 // WebAssembly compiled by V8's baseline compiler only: its optimizing tier keeps ~60 MiB more memory, for speed on
 // queries that are not where a request's time goes. Creating a data folder is faster this way, too.
 const SERVER_EXEC_ARGV = ['--liftoff-only'];

@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
+import type { Migrator } from '@mikro-orm/migrations';
 import { ormConfig } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
 import { randomToken } from '../shared/secrets.js';
@@ -10,6 +11,7 @@ import {
   InProcessChangeFeed, NoChangeFeed, PgChangeFeed, type ChangeFeed,
 } from './change-feed.js';
 import { openEmbedded, type EmbeddedRole } from './embedded.js';
+import { MIGRATION_NAMES } from './migrations/names.js';
 import { Sql } from './sql.js';
 
 export interface Database {
@@ -25,14 +27,34 @@ export interface Database {
 export async function openDatabase(config: Config, role: EmbeddedRole): Promise<Database> {
   if (config.databaseUrl !== undefined) {
     const { databaseUrl } = config;
-    const orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+    // The service's change feed connects while MikroORM discovers its entities; openChangeFeed then listens on it.
+    let preconnected = role === 'service' ? PgChangeFeed.preconnect({ connectionString: databaseUrl }) : undefined;
+    const endPreconnected = async () => {
+      const unused = preconnected;
+      preconnected = undefined;
+      await unused?.client.end().catch(() => {});
+    };
+    let orm: MikroORM;
+    try {
+      orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+    } catch (error) {
+      await endPreconnected();
+      throw error;
+    }
     const sql = new Sql(orm, true);
     return {
       orm,
       sql,
       mode: 'server',
-      openChangeFeed: (logger) => PgChangeFeed.start({ connectionString: databaseUrl }, sql, logger),
-      close: () => orm.close(),
+      openChangeFeed(logger) {
+        const taken = preconnected;
+        preconnected = undefined;
+        return PgChangeFeed.start({ connectionString: databaseUrl }, sql, logger, taken);
+      },
+      async close() {
+        await endPreconnected();
+        await orm.close();
+      },
     };
   }
   const embedded = await openEmbedded(config.dataDir, role);
@@ -58,6 +80,33 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
   }
 }
 
+/**
+ * The committed migrations this database has not run, read straight from MikroORM's own table (names there may carry
+ * a .js or .ts ending, which MikroORM ignores too).
+ */
+export async function pendingMigrations(sql: Sql): Promise<string[]> {
+  const { rows: [table] } = await sql.run<{ present: boolean }>("select to_regclass('mikro_orm_migrations') is not null as present");
+  if (!table?.present) return [...MIGRATION_NAMES];
+  const { rows } = await sql.run<{ name: string }>('select name from mikro_orm_migrations');
+  const executed = new Set(rows.map(({ name }) => name.replace(/\.[jt]s$/, '')));
+  return MIGRATION_NAMES.filter((name) => !executed.has(name));
+}
+
+/**
+ * MikroORM's Migrator with the committed migrations. Loaded on first use: together they are a large part of the
+ * code, and a start on an up-to-date database needs neither.
+ */
+export async function getMigrator(orm: MikroORM): Promise<Migrator> {
+  if (!orm.config.getExtension('@mikro-orm/migrator')) {
+    const [{ Migrator: MigratorClass }, { migrationsList }] = await Promise.all([
+      import('@mikro-orm/migrations'), import('./migrations/index.js'),
+    ]);
+    orm.config.set('migrations', { ...orm.config.get('migrations'), migrationsList });
+    MigratorClass.register(orm);
+  }
+  return orm.config.getExtension<Migrator>('@mikro-orm/migrator')!;
+}
+
 // Any fixed number: instances starting together on one database migrate one after the other.
 const MIGRATION_LOCK = 4_200_116;
 
@@ -65,17 +114,21 @@ const MIGRATION_LOCK = 4_200_116;
  * Applies every committed migration that has not run yet. On a server, instances may start together: they take
  * turns under an advisory lock. The embedded database has one owner, and must not be asked to lock at all: PGlite
  * serves one session, so the migrator's own queries outside the locking transaction would wait for it forever.
+ * Migrations are only ever added, so a database found with none pending (the usual restart) needs no lock and no
+ * Migrator.
  */
-export async function migrate({ orm, mode }: Database): Promise<void> {
+export async function migrate({ orm, sql, mode }: Database): Promise<void> {
+  if ((await pendingMigrations(sql)).length === 0) return;
+  const migrator = await getMigrator(orm);
   if (mode === 'embedded') {
-    await orm.getMigrator().up();
+    await migrator.up();
     return;
   }
   await orm.em.fork().transactional(async (em) => {
     await em.execute('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
     // MikroORM types a transaction context as any.
     // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
-    await orm.getMigrator().up({ transaction: em.getTransactionContext() });
+    await migrator.up({ transaction: em.getTransactionContext() });
   });
 }
 

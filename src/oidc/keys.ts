@@ -54,13 +54,11 @@ function arrange<Key extends KeyState>(stored: Key[]): { signing: Key[]; cookies
 
 const publishedSince = () => new Date(Date.now() - RETIRED_KEY_RETENTION_MS);
 
-/** The keys an instance should use now. Read-only: safe to call at any time, on any instance. */
-export async function loadProviderKeys(em: EntityManager, secrets: Secrets): Promise<ProviderKeys> {
-  const stored = await em.find(CryptoKey, {
-    $or: [{ use: CryptoKeyUse.COOKIE }, { retiredAt: null }, { retiredAt: { $gt: publishedSince() } }],
-  }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+type StoredKey = KeyState & Pick<CryptoKey, 'material'>;
+
+function openKeys(stored: StoredKey[], secrets: Secrets): ProviderKeys {
   const { signing, cookies, version } = arrange(stored);
-  const open = (key: CryptoKey) => secrets.decrypt('key-encryption', key.material, key.id);
+  const open = (key: StoredKey) => secrets.decrypt('key-encryption', key.material, key.id);
   return {
     jwks: { keys: signing.map((key) => JSON.parse(open(key)) as JsonWebKey) },
     cookieKeys: cookies.map(open),
@@ -68,11 +66,34 @@ export async function loadProviderKeys(em: EntityManager, secrets: Secrets): Pro
   };
 }
 
+/** The keys an instance should use now. Read-only: safe to call at any time, on any instance. */
+export async function loadProviderKeys(em: EntityManager, secrets: Secrets): Promise<ProviderKeys> {
+  const stored = await em.find(CryptoKey, {
+    $or: [{ use: CryptoKeyUse.COOKIE }, { retiredAt: null }, { retiredAt: { $gt: publishedSince() } }],
+  }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  return openKeys(stored, secrets);
+}
+
+const PUBLISHED_KEYS = `from crypto_keys where use = $1 or retired_at is null or retired_at > $2 order by created_at desc, id asc`;
+
+/**
+ * What loadProviderKeys returns, read with plain SQL; undefined when a current signing or cookie key is missing,
+ * which only ensureProviderKeys, under the bootstrap lock, may make.
+ */
+export async function readProviderKeys(sql: Sql, secrets: Secrets): Promise<ProviderKeys | undefined> {
+  const stored = await sql.rows<StoredKey>(
+    `select id, use, retired_at as "retiredAt", material ${PUBLISHED_KEYS}`,
+    [CryptoKeyUse.COOKIE, publishedSince()],
+  );
+  const current = stored.filter((key) => !key.retiredAt);
+  if (!current.some((key) => key.use === CryptoKeyUse.SIGNING) || !current.some((key) => key.use === CryptoKeyUse.COOKIE)) return undefined;
+  return openKeys(stored, secrets);
+}
+
 /** The version loadProviderKeys would report now, read without touching (or decrypting) any key material. */
 export async function providerKeysVersion(sql: Sql): Promise<string> {
   const stored = await sql.rows<KeyState>(
-    `select id, use, retired_at as "retiredAt" from crypto_keys
-     where use = $1 or retired_at is null or retired_at > $2 order by created_at desc, id asc`,
+    `select id, use, retired_at as "retiredAt" ${PUBLISHED_KEYS}`,
     [CryptoKeyUse.COOKIE, publishedSince()],
   );
   return arrange(stored).version;

@@ -3,7 +3,7 @@ import { PERMISSION_CATALOGUE } from '../../src/access-control/permissions.js';
 import { Permission } from '../../src/access-control/permission.entity.js';
 import { API_SCOPE_NAMES } from '../../src/access-control/scopes.js';
 import { parseConfig } from '../../src/config.js';
-import { openDatabase, resolveAppKey } from '../../src/db/orm.js';
+import { getMigrator, openDatabase, resolveAppKey } from '../../src/db/orm.js';
 import { Secrets } from '../../src/shared/secrets.js';
 import { startApp, useTestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/fixtures.js';
@@ -39,7 +39,7 @@ it('give the clients that existed before API scopes every API scope, and later o
   const config = parseConfig({ LOG_LEVEL: 'silent', ...storage.env });
   const database = await openDatabase(config, 'cli');
   try {
-    const migrator = database.orm.getMigrator();
+    const migrator = await getMigrator(database.orm);
     await migrator.up({ to: 'Migration20261127060000_hot_paths' });
     const em = database.orm.em.fork();
     await em.execute("insert into auth_clients (id, name, grants, secret_hash, secret_prefix) values (gen_random_uuid(), 'From Before', '{password}', 'h', 'p')");
@@ -62,7 +62,7 @@ it('move the secret of a client made before secret rotation to auth_client_secre
   const secret = 'acs_made-before-rotation-0123456789abcdefghijklmn';
   let id: string;
   try {
-    await database.orm.getMigrator().up({ to: 'Migration20261127120000_api_scopes' });
+    await (await getMigrator(database.orm)).up({ to: 'Migration20261127120000_api_scopes' });
     const hash = new Secrets(await resolveAppKey(config)).hash('client-secret', secret);
     const [row] = await database.orm.em.fork().execute<Array<{ id: string }>>(
       "insert into auth_clients (id, name, grants, secret_hash, secret_prefix) values (gen_random_uuid(), 'From Before Rotation', '{password}', ?, ?) returning id",

@@ -1,5 +1,7 @@
-// Every committed migration, in order. Listed explicitly so the built service and the tests run exactly these.
+// Every committed migration, in the order of names.ts. Listed explicitly so the built service and the tests run
+// exactly these; loaded only when a database has some to run (db/orm.ts).
 import type { MigrationObject } from '@mikro-orm/core';
+import { MIGRATION_NAMES, type MigrationName } from './names.js';
 import { Migration20261126162819_initial } from './Migration20261126162819_initial.js';
 import { Migration20261126171104_consents } from './Migration20261126171104_consents.js';
 import { Migration20261126172053_key_rotation } from './Migration20261126172053_key_rotation.js';
@@ -13,17 +15,20 @@ import { Migration20261127133000_client_credentials } from './Migration202611271
 import { Migration20261127140000_people } from './Migration20261127140000_people.js';
 import { Migration20261127141000_user_tokens } from './Migration20261127141000_user_tokens.js';
 
-export const migrationsList: MigrationObject[] = [
-  { name: 'Migration20261126162819_initial', class: Migration20261126162819_initial },
-  { name: 'Migration20261126171104_consents', class: Migration20261126171104_consents },
-  { name: 'Migration20261126172053_key_rotation', class: Migration20261126172053_key_rotation },
-  { name: 'Migration20261126173452_personal_access_tokens', class: Migration20261126173452_personal_access_tokens },
-  { name: 'Migration20261127060000_hot_paths', class: Migration20261127060000_hot_paths },
-  { name: 'Migration20261127120000_api_scopes', class: Migration20261127120000_api_scopes },
-  { name: 'Migration20261127130000_client_lifecycle', class: Migration20261127130000_client_lifecycle },
-  { name: 'Migration20261127131000_client_secrets', class: Migration20261127131000_client_secrets },
-  { name: 'Migration20261127132000_audit_log', class: Migration20261127132000_audit_log },
-  { name: 'Migration20261127133000_client_credentials', class: Migration20261127133000_client_credentials },
-  { name: 'Migration20261127140000_people', class: Migration20261127140000_people },
-  { name: 'Migration20261127141000_user_tokens', class: Migration20261127141000_user_tokens },
-];
+// Exactly one class per name: the type checker refuses a missing or an extra one.
+const classes: Record<MigrationName, MigrationObject['class']> = {
+  Migration20261126162819_initial,
+  Migration20261126171104_consents,
+  Migration20261126172053_key_rotation,
+  Migration20261126173452_personal_access_tokens,
+  Migration20261127060000_hot_paths,
+  Migration20261127120000_api_scopes,
+  Migration20261127130000_client_lifecycle,
+  Migration20261127131000_client_secrets,
+  Migration20261127132000_audit_log,
+  Migration20261127133000_client_credentials,
+  Migration20261127140000_people,
+  Migration20261127141000_user_tokens,
+};
+
+export const migrationsList: MigrationObject[] = MIGRATION_NAMES.map((name) => ({ name, class: classes[name] }));
