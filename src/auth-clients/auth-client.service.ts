@@ -7,14 +7,15 @@ import {
 import { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql, SqlTransaction } from '../db/sql.js';
+import { keysetPage, searchPattern, SqlConditions } from '../db/list-query.js';
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { revokeClientTokens } from '../oidc/client-tokens.js';
-import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { LastUsed } from '../shared/last-used.js';
 import { randomToken, type Secrets } from '../shared/secrets.js';
 import {
-  checkPageSize, decodeCursor, encodeCursor, type Page,
+  decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
 import { VIEWER_COLUMNS, type ViewerRecord } from '../users/user.service.js';
 import { AuthClientGrant } from './auth-client.entity.js';
@@ -162,12 +163,10 @@ export class AuthClientService {
     // Keyed by [pattern, enabled]; any change to the table forgets every count.
     this.#counts = new ChangeCache(changes, 'auth_clients', async (key) => {
       const [pattern, enabled] = JSON.parse(key) as [string, boolean | null];
-      const values: unknown[] = [];
-      const conditions: string[] = [];
-      if (pattern !== '') conditions.push(`lower(name) like $${values.push(pattern)}`);
-      if (enabled !== null) conditions.push(`enabled = $${values.push(enabled)}`);
-      const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
-      const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${where}`, values);
+      const filters = new SqlConditions();
+      if (pattern !== '') filters.add(`lower(name) like ${filters.param(pattern)}`);
+      if (enabled !== null) filters.add(`enabled = ${filters.param(enabled)}`);
+      const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${filters.where}`, filters.values);
       return Number(row?.count ?? 0);
     }, { byRow: false, maxEntries: 1000 });
   }
@@ -474,47 +473,28 @@ export class AuthClientService {
    * One page of clients sorted by name (any case), optionally filtered by a case-insensitive substring of the name.
    * Both walk an index: the unique one on lower(name) for the order, the trigram one for the search.
    */
-  async list({
+  list({
     first, after, search, enabled, unusedSince,
   }: PageRequest): Promise<Page<AuthClientRecord>> {
-    checkPageSize(first);
-    const term = search?.trim().toLowerCase();
-    if (term?.includes('\u0000')) throw ValidationFailed.of('search', 'The search must not contain NUL characters');
-    const pattern = term ? `%${escapeLike(term)}%` : null;
+    const pattern = searchPattern(search);
     // Names are unique ignoring case, so the name alone places the cursor.
     const [afterName] = after ? decodeCursor(after, 2, ([, id]) => isUuid(id!)) : [null];
-
-    const values: unknown[] = [];
-    const conditions: string[] = [];
-    if (pattern) conditions.push(`lower(name) like $${values.push(pattern)}`);
-    if (enabled !== undefined && enabled !== null) conditions.push(`enabled = $${values.push(enabled)}`);
-    if (unusedSince) conditions.push(`(last_used_at is null or last_used_at < $${values.push(unusedSince)})`);
-    // The count covers the filters only, never the cursor.
-    const filters = [...conditions];
-    const filterValues = [...values];
-    if (afterName) conditions.push(`lower(name) > $${values.push(afterName)}`);
-    const where = conditions.length > 0 ? `where ${conditions.join(' and ')}` : '';
-
-    const rows = await this.sql.rows<AuthClientRecord>(
-      `select ${CLIENT_COLUMNS} from auth_clients ${where} order by lower(name) limit $${values.push(first + 1)}`,
-      values,
-      // A search's best plan depends on the term; the plain list always walks the name index.
-      { prepare: !pattern },
-    );
-    const countAll = async () => {
-      // last_used_at changes announce nothing (they would flush every cache once a minute per client): never cached.
-      if (unusedSince) {
-        const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients where ${filters.join(' and ')}`, filterValues);
-        return Number(row?.count ?? 0);
-      }
-      return (await this.#counts.get(JSON.stringify([pattern ?? '', enabled ?? null])))!;
-    };
-    return {
-      items: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      // Counting reads every match: done only when the caller asks for totalCount.
-      countAll,
+    const filters = new SqlConditions();
+    if (pattern) filters.add(`lower(name) like ${filters.param(pattern)}`);
+    if (enabled !== undefined && enabled !== null) filters.add(`enabled = ${filters.param(enabled)}`);
+    if (unusedSince) filters.add(`(last_used_at is null or last_used_at < ${filters.param(unusedSince)})`);
+    return keysetPage<AuthClientRecord>(this.sql, {
+      columns: CLIENT_COLUMNS,
+      from: 'auth_clients',
+      sortKey: 'lower(name)',
+      filters,
+      afterKey: afterName ?? null,
+      first,
       cursorOf,
-    };
+      // A search's best plan depends on the term; the plain list always walks the name index.
+      prepare: !pattern,
+      // last_used_at changes announce nothing (they would flush every cache once a minute per client): never cached.
+      count: unusedSince ? undefined : async () => (await this.#counts.get(JSON.stringify([pattern ?? '', enabled ?? null])))!,
+    });
   }
 }

@@ -6,10 +6,11 @@ import {
 } from '../access-control/access-control.service.js';
 import { CLI_SOURCE, diffChanges, recordAuditEvent, type AuditSource } from '../audit/audit-log.service.js';
 import type { Sql, SqlTransaction } from '../db/sql.js';
-import { escapeLike, isUniqueViolation, isUuid } from '../shared/db-errors.js';
+import { keysetPage, searchPattern, SqlConditions } from '../db/list-query.js';
+import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { NotFound, ValidationFailed } from '../shared/errors.js';
 import {
-  checkPageSize, decodeCursor, encodeCursor, type Page,
+  decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
 import { userNotFound } from './user.service.js';
 
@@ -44,28 +45,14 @@ export class GroupService {
   }
 
   /** One page of groups sorted by name (any case), optionally only those whose name holds `search` (any case). */
-  async list({ first, after, search }: { first: number; after?: string | null; search?: string | null }): Promise<Page<GroupRecord>> {
-    checkPageSize(first);
-    const term = search?.trim().toLowerCase();
-    if (term?.includes('\u0000')) throw ValidationFailed.of('search', 'The search must not contain NUL characters');
+  list({ first, after, search }: { first: number; after?: string | null; search?: string | null }): Promise<Page<GroupRecord>> {
+    const pattern = searchPattern(search);
     const [afterName] = after ? decodeCursor(after, 1, ([name]) => name!.length > 0) : [null];
-    const values: unknown[] = [];
-    const conditions: string[] = [];
-    if (term) conditions.push(`lower(g.name) like $${values.push(`%${escapeLike(term)}%`)}`);
-    const filters = [...conditions];
-    const filterValues = [...values];
-    if (afterName) conditions.push(`lower(g.name) > $${values.push(afterName)}`);
-    const where = (parts: string[]) => (parts.length > 0 ? `where ${parts.join(' and ')}` : '');
-    const rows = await this.sql.rows<GroupRecord>(
-      `select ${GROUP_COLUMNS} from groups g ${where(conditions)} order by lower(g.name) limit $${values.push(first + 1)}`,
-      values,
-    );
-    return {
-      items: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      countAll: async () => Number((await this.sql.one<{ count: string }>(`select count(*) from groups g ${where(filters)}`, filterValues))?.count ?? 0),
-      cursorOf,
-    };
+    const filters = new SqlConditions();
+    if (pattern) filters.add(`lower(g.name) like ${filters.param(pattern)}`);
+    return keysetPage<GroupRecord>(this.sql, {
+      columns: GROUP_COLUMNS, from: 'groups g', sortKey: 'lower(g.name)', filters, afterKey: afterName ?? null, first, cursorOf,
+    });
   }
 
   async create(em: EntityManager, draft: { name: string; description?: string | null }, source: AuditSource = CLI_SOURCE): Promise<GroupRecord> {

@@ -6,15 +6,16 @@ import {
 } from '../audit/audit-log.service.js';
 import { checkHolds, CLI_CALLER, type Caller } from '../access-control/access-control.service.js';
 import type { Sql, SqlTransaction } from '../db/sql.js';
+import { keysetPage, searchPattern, SqlConditions } from '../db/list-query.js';
 import { revokeUserPersonalAccessTokens, revokeUserTokens } from '../oidc/user-tokens.js';
 import {
   NotFound, PermissionDenied, ValidationFailed, type Problem,
 } from '../shared/errors.js';
 import {
-  escapeLike, flushOrExplain, isUniqueViolation, isUuid,
+  flushOrExplain, isUniqueViolation, isUuid,
 } from '../shared/db-errors.js';
 import {
-  checkPageSize, decodeCursor, encodeCursor, type Page,
+  decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
 import { passwordProblem, type PasswordOwner } from '../shared/password-policy.js';
 import { hashPassword, verifyPassword } from '../shared/passwords.js';
@@ -221,35 +222,21 @@ export class UserService {
    * One page of users sorted by username (any case), optionally only those whose username or email holds `search`
    * (any case; the trigram indexes serve it), only active or inactive ones, or only the members of a group.
    */
-  async list({
+  list({
     first, after, search, isActive, groupId,
   }: UserPageRequest): Promise<Page<PersonRecord>> {
-    checkPageSize(first);
-    const term = search?.trim().toLowerCase();
-    if (term?.includes('\u0000')) throw ValidationFailed.of('search', 'The search must not contain NUL characters');
+    const pattern = searchPattern(search);
     const [afterName] = after ? decodeCursor(after, 1, ([name]) => name!.length > 0) : [null];
-    const values: unknown[] = [];
-    const conditions: string[] = [];
-    if (term) {
-      const pattern = `$${values.push(`%${escapeLike(term)}%`)}`;
-      conditions.push(`(lower(u.username) like ${pattern} or lower(u.email) like ${pattern})`);
+    const filters = new SqlConditions();
+    if (pattern) {
+      const term = filters.param(pattern);
+      filters.add(`(lower(u.username) like ${term} or lower(u.email) like ${term})`);
     }
-    if (isActive !== undefined && isActive !== null) conditions.push(`u.is_active = $${values.push(isActive)}`);
-    if (groupId) conditions.push(`exists (select 1 from group_members gm where gm.user_id = u.id and gm.group_id = $${values.push(groupId)})`);
-    const filters = [...conditions];
-    const filterValues = [...values];
-    if (afterName) conditions.push(`lower(u.username) > $${values.push(afterName)}`);
-    const where = (parts: string[]) => (parts.length > 0 ? `where ${parts.join(' and ')}` : '');
-    const rows = await this.sql.rows<PersonRecord>(
-      `select ${PERSON_COLUMNS} from users u ${where(conditions)} order by lower(u.username) limit $${values.push(first + 1)}`,
-      values,
-    );
-    return {
-      items: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      countAll: async () => Number((await this.sql.one<{ count: string }>(`select count(*) from users u ${where(filters)}`, filterValues))?.count ?? 0),
-      cursorOf,
-    };
+    if (isActive !== undefined && isActive !== null) filters.add(`u.is_active = ${filters.param(isActive)}`);
+    if (groupId) filters.add(`exists (select 1 from group_members gm where gm.user_id = u.id and gm.group_id = ${filters.param(groupId)})`);
+    return keysetPage<PersonRecord>(this.sql, {
+      columns: PERSON_COLUMNS, from: 'users u', sortKey: 'lower(u.username)', filters, afterKey: afterName ?? null, first, cursorOf,
+    });
   }
 
   /**
