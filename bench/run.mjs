@@ -1,6 +1,6 @@
 // The benchmarks of issue 7: each case of the service beside a bare baseline measured in the same run, interleaved
 // (service, baseline, service, baseline, ...), medians of the rounds, printed as Markdown tables.
-// Run: npm run bench [-- --quick] [-- --startup] [-- --rounds N --seconds S]
+// Run: npm run bench [-- --quick] [-- --startup] [-- --rounds N --seconds S] [-- --only 1,7]
 //   --quick    1 round of 3 s per figure after a 2 s warm-up (about 2 minutes); the default is 3 rounds of 10 s after 3 s
 //   --startup  also runs bench/startup.mjs afterwards (not with --quick)
 // Env: DATABASE_URL (the PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres), BENCH_NODE (the Node
@@ -26,8 +26,11 @@ const { values: flags } = parseArgs({
     startup: { type: 'boolean' },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
+    only: { type: 'string' },
   },
 });
+// --only 1,7: just these cases (their set-up still runs), to compare two builds on one case quickly.
+const ONLY = flags.only ? new Set(flags.only.split(',').map((id) => id.trim())) : null;
 const ROUNDS = Number(flags.rounds ?? (flags.quick ? 1 : 3));
 const SECONDS = Number(flags.seconds ?? (flags.quick ? 3 : 10));
 const WARMUP_SECONDS = flags.quick ? 2 : 3; // the service is still being optimised by V8 for its first thousand requests or so
@@ -272,6 +275,7 @@ function summarize(results) {
 async function compare({
   id, title, unit, service, baseline, baselineLabel, goal,
 }) {
+  if (ONLY && !ONLY.has(id)) return;
   log(`case ${id}: ${title}`);
   const row = {
     id, title, unit, baselineLabel, goal,
@@ -301,7 +305,7 @@ async function compare({
 // Idle memory and start-up (run first, on a quiet machine)
 
 const startupRows = [];
-{
+if (!ONLY) {
   log('idle RSS and start-up');
   const samples = {
     bare: [], serverFirst: [], serverRestart: [], embeddedFirst: [], embeddedRestart: [],
@@ -531,7 +535,7 @@ try {
 // ---------------------------------------------------------------------------------------------------------------
 // Case 5: list and search at 100,000 clients, beside the same at 100
 
-try {
+if (!ONLY || ONLY.has('5a') || ONLY.has('5b')) try {
   log(`setting up: the service at ${BULK.toLocaleString('en')} clients and at ${SMALL}`);
   const targets = [];
   for (const total of [BULK, SMALL]) {
