@@ -6,7 +6,7 @@ import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import { useTestApp } from '../helpers/app.js';
 import { FormBrowser } from '../helpers/browser.js';
 import {
-  createClient, createGroup, createUser, type TestClient, type TestUser,
+  changeInSql, createClient, createGroup, createUser, settled, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
 import {
   clientConfig, oauthError, oidc, passwordGrant,
@@ -90,6 +90,18 @@ describe('createUser', () => {
     const found = await gql('query($search: String) { users(search: $search) { totalCount } }', { search: username });
     expect(found.data!.users.totalCount).toBe(0);
   });
+});
+
+it('announces a change of a user to the caches, but not the recording of a sign-in', async () => {
+  const user = await createUser(t.current);
+  await settled(t.current);
+  const announced: string[] = [];
+  t.current.app.changes.on('users', (id) => announced.push(id));
+  await tokenOf(user);
+  await changeInSql(t.current, 'update users set last_sign_in_at = now() where id = ?', [user.user.id]);
+  expect(announced).toEqual([]);
+  await changeInSql(t.current, 'update users set is_active = false, last_sign_in_at = now() where id = ?', [user.user.id]);
+  expect(announced).toEqual([user.user.id]);
 });
 
 describe('users and user', () => {
