@@ -312,7 +312,7 @@ export class UserService {
     } else {
       checkMayActOn(caller, current, 'set their password');
     }
-    const problems = (await passwordProblems(password, current)).map((problem) => ({ ...problem, field: options.field ?? problem.field }));
+    const problems = await passwordProblems(password, current, options.field);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const passwordHash = await hashPassword(password);
     return this.sql.transaction(async (tx) => {
