@@ -36,7 +36,6 @@ export function registerPasswordGrant(provider: Provider, users: UserService): v
     const user = await users.authenticate(params.username, params.password);
     // One answer for an unknown user, a wrong password and a deactivated user alike.
     if (!user) throw new errors.InvalidGrant('invalid username or password');
-    await users.recordSignIn(user.id);
 
     const account = accountFor(user);
     ctx.oidc.entity('Account', account);
@@ -68,7 +67,10 @@ export function registerPasswordGrant(provider: Provider, users: UserService): v
       await applyRefreshTokenBindings(provider, ctx, accessToken, refreshToken);
       ctx.oidc.entity('RefreshToken', refreshToken);
     }
-    const [, accessTokenValue, refreshTokenValue] = await Promise.all([grant.save(), accessToken.save(), refreshToken?.save()]);
+    // The sign-in is recorded with them (users.last_sign_in_at), not one round trip before.
+    const [, accessTokenValue, refreshTokenValue] = await Promise.all([
+      grant.save(), accessToken.save(), refreshToken?.save(), users.recordSignIn(user.id),
+    ]);
 
     let idTokenValue: string | undefined;
     if (scopes.includes('openid')) {
