@@ -16,7 +16,7 @@ import { AccessControlService } from './access-control/access-control.service.js
 import { AuditLog } from './audit/audit-log.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { createContextFactory, type Context } from './graphql/context.js';
-import { createFormatError } from './graphql/format-error.js';
+import { createFormatError, serviceUnavailableAs503 } from './graphql/format-error.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { deleteExpiredPayloads } from './oidc/adapter.js';
 import { ClientStore } from './oidc/client-store.js';
@@ -29,6 +29,7 @@ import { GroupService } from './users/group.service.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
 import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
 import { TokenCheck } from './oidc/token-check.js';
+import { answeredAsUnavailable, useOperations } from './operations/routes.js';
 
 export interface App {
   server: Server;
@@ -98,6 +99,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
 
     const app = express();
     app.disable('x-powered-by');
+    const operations = useOperations(app, config, sql, () => providers.publicJwks.keys.length);
     if (config.trustProxy !== false) {
       app.set('trust proxy', config.trustProxy);
       app.use(forwardedAsTrusted);
@@ -113,7 +115,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       stopOnTerminationSignals: false,
       // No cache hints are used, and the default cache-control plugin costs time on every request.
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // On close (SIGTERM), requests under way get SHUTDOWN_GRACE_MS to finish.
+        ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownGraceMs }),
+        serviceUnavailableAs503,
         ApolloServerPluginCacheControlDisabled(),
         // Apollo would load its tracing protobufs at every start for this plugin, which only acts on a federated
         // subgraph's schema, never ours.
@@ -145,19 +149,13 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,
       }),
     }));
-    app.get('/healthz', async (_req, res) => {
-      try {
-        await orm.em.fork().execute('select 1');
-        res.json({ status: 'ok' });
-      } catch {
-        res.status(503).json({ status: 'unavailable' });
-      }
-    });
+    operations.mountRoutes(app);
     app.use((_req, res) => {
       res.status(404).json({ error: 'not_found' });
     });
     // Express's last resort, e.g. a malformed JSON body: a short answer, never a stack.
     app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      if (answeredAsUnavailable(error, res)) return;
       const given = (error as { status?: unknown }).status;
       const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
       if (status === 500) logger.error('Unhandled HTTP error', { error: error instanceof Error ? error.stack : 'unknown' });
@@ -189,6 +187,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       services,
       createdAdmin,
       async close() {
+        operations.health.drain();
+        operations.close();
         clearInterval(sweep);
         clearInterval(keyWatch);
         await apollo.stop(); // drains and closes the HTTP server too

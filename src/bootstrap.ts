@@ -1,6 +1,7 @@
 // First-start work that every instance runs, one at a time: check APP_KEY, make keys, create the first Super Admin.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ConfigError, type Config } from './config.js';
+import { untimedTransaction } from './db/orm.js';
 import { Setting } from './db/setting.entity.js';
 import type { Sql } from './db/sql.js';
 import { ensureProviderKeys, readProviderKeys, type ProviderKeys } from './oidc/keys.js';
@@ -27,7 +28,7 @@ export interface BootstrapResult {
 
 /** Runs `work` in a transaction that holds the installation-wide bootstrap lock. */
 export function withBootstrapLock<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  return orm.em.fork().transactional(async (em) => {
+  return untimedTransaction(orm, async (em) => {
     await em.execute('select pg_advisory_xact_lock(?)', [BOOTSTRAP_LOCK]);
     return work(em);
   });

@@ -24,6 +24,15 @@ export interface Config {
   /** The longest a personal access token may live, and its default lifetime. */
   personalAccessTokenMaxDays: number;
   logLevel: 'silent' | 'error' | 'info';
+  // Operations (README, "Operating it").
+  /** How long the service waits for a database connection before answering 503. */
+  databaseConnectTimeoutMs: number;
+  /** How long a statement may run (and a frozen database may be waited for) before the request answers 503. */
+  databaseStatementTimeoutMs: number;
+  /** On SIGTERM, how long requests under way may take to finish before the service closes anyway. */
+  shutdownGraceMs: number;
+  /** When set, /metrics needs `Authorization: Bearer <this>`; unset, /metrics is open. */
+  metricsToken: string | undefined;
 }
 
 /** Names the variable at fault; main prints it as one line and exits. */
@@ -113,6 +122,29 @@ function parseTrustProxy(env: Env): TrustProxy {
   return addresses;
 }
 
+/** A duration in milliseconds, a whole number within [min, max]. */
+function parseMs(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number of milliseconds from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Operations: database timeouts, the shutdown grace, who may read /metrics. */
+function parseOperations(env: Env): Pick<Config, 'databaseConnectTimeoutMs' | 'databaseStatementTimeoutMs' | 'shutdownGraceMs' | 'metricsToken'> {
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (try: openssl rand -base64 24)');
+  return {
+    databaseConnectTimeoutMs: parseMs(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+    databaseStatementTimeoutMs: parseMs(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 3000, 100, 3_600_000),
+    shutdownGraceMs: parseMs(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
+    metricsToken,
+  };
+}
+
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const port = parsePort(env);
   const publicUrl = parseHttpUrl('PUBLIC_URL', optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
@@ -159,5 +191,6 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: parseTrustProxy(env),
     personalAccessTokenMaxDays: Number(patDays),
     logLevel,
+    ...parseOperations(env),
   };
 }

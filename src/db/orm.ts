@@ -1,7 +1,7 @@
 // Opens the database for either storage mode, migrates it, and resolves the APP_KEY that goes with it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import type { Migrator } from '@mikro-orm/migrations';
 import { ormConfig } from '../../mikro-orm.config.js';
 import type { Config } from '../config.js';
@@ -24,11 +24,58 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * How long the service waits on the database before a request is answered 503 (README, "Operating it"): a connection
+ * (connect, and a place in the pool), and a statement, which the server cancels (statement_timeout) and the client
+ * gives up on a little later (pg's query_timeout: a frozen server cancels nothing). The CLI waits as long as it takes.
+ * The embedded database shares one session among its connections, where a statement may wait for another's
+ * transaction: it gets the connection limits only.
+ */
+function poolOptions(config: Config, role: EmbeddedRole, mode: Database['mode']) {
+  if (role !== 'service') return {};
+  const { databaseConnectTimeoutMs: connect, databaseStatementTimeoutMs: statement } = config;
+  return {
+    pool: { acquireTimeoutMillis: Math.max(connect, statement) },
+    driverOptions: {
+      connection: {
+        connectionTimeoutMillis: connect,
+        ...(mode === 'server' ? { statement_timeout: statement, query_timeout: statement + 500 } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * Runs `work` in a transaction free of the statement timeouts above: migrations, and waiting for another instance's
+ * migrations or bootstrap, may take longer than any request should. Server side with `set local`; client side on the
+ * transaction's own pg connection, which pg reads for every query it sends.
+ */
+export async function untimedTransaction<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  let connection: { connectionParameters?: { query_timeout?: unknown } } | undefined;
+  let saved: unknown;
+  try {
+    return await orm.em.fork().transactional(async (em) => {
+      const transaction = em.getTransactionContext<{ client: { acquireConnection(): Promise<typeof connection> } }>();
+      connection = await transaction?.client.acquireConnection();
+      if (connection?.connectionParameters) {
+        saved = connection.connectionParameters.query_timeout;
+        connection.connectionParameters.query_timeout = false;
+      }
+      await em.execute('set local statement_timeout = 0');
+      return work(em);
+    });
+  } finally {
+    if (connection?.connectionParameters) connection.connectionParameters.query_timeout = saved;
+  }
+}
+
 export async function openDatabase(config: Config, role: EmbeddedRole): Promise<Database> {
   if (config.databaseUrl !== undefined) {
     const { databaseUrl } = config;
+    const timeouts = poolOptions(config, role, 'server');
+    const feedConnection = { connectionString: databaseUrl, connectionTimeoutMillis: config.databaseConnectTimeoutMs };
     // The service's change feed connects while MikroORM discovers its entities; openChangeFeed then listens on it.
-    let preconnected = role === 'service' ? PgChangeFeed.preconnect({ connectionString: databaseUrl }) : undefined;
+    let preconnected = role === 'service' ? PgChangeFeed.preconnect(feedConnection) : undefined;
     const endPreconnected = async () => {
       const unused = preconnected;
       preconnected = undefined;
@@ -36,7 +83,7 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
     };
     let orm: MikroORM;
     try {
-      orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { pool: { min: 0, max: 10 } }));
+      orm = await MikroORM.init(ormConfig({ clientUrl: databaseUrl }, { ...timeouts, pool: { min: 0, max: 10, ...timeouts.pool } }));
     } catch (error) {
       await endPreconnected();
       throw error;
@@ -49,7 +96,7 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
       openChangeFeed(logger) {
         const taken = preconnected;
         preconnected = undefined;
-        return PgChangeFeed.start({ connectionString: databaseUrl }, sql, logger, taken);
+        return PgChangeFeed.start(feedConnection, sql, logger, taken);
       },
       async close() {
         await endPreconnected();
@@ -59,9 +106,10 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
   }
   const embedded = await openEmbedded(config.dataDir, role);
   try {
+    const timeouts = poolOptions(config, role, 'embedded');
     const orm = await MikroORM.init(ormConfig({
       host: embedded.socketDir, port: embedded.port, user: 'postgres', dbName: 'postgres',
-    }, { pool: { min: 0, max: 4 } }));
+    }, { ...timeouts, pool: { min: 0, max: 4, ...timeouts.pool } }));
     const { onNotification } = embedded;
     const sql = new Sql(orm, false);
     return {
@@ -124,7 +172,7 @@ export async function migrate({ orm, sql, mode }: Database): Promise<void> {
     await migrator.up();
     return;
   }
-  await orm.em.fork().transactional(async (em) => {
+  await untimedTransaction(orm, async (em) => {
     await em.execute('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
     // MikroORM types a transaction context as any.
     // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { explainUnavailable } from '../shared/db-errors.js';
 
 interface PgConnection {
   query<Row>(query: { text: string; values: readonly unknown[]; types: pg.CustomTypesConfig; name?: string }): Promise<{ rows: Row[]; rowCount: number | null }>;
@@ -24,6 +25,8 @@ const DRIVER_TYPES = new pg.TypeOverrides();
 interface KnexPoolClient {
   acquireConnection(): Promise<PgConnection>;
   releaseConnection(connection: PgConnection): Promise<unknown>;
+  /** tarn's pool; gone once closed. */
+  pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number };
 }
 
 export interface SqlResult<Row> {
@@ -54,9 +57,15 @@ export class Sql {
     return name;
   }
 
+  /** The pool's connections now, for /metrics. */
+  poolStats(): { inUse: number; idle: number; waiting: number } {
+    const { pool } = this.#pool;
+    return pool ? { inUse: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires() } : { inUse: 0, idle: 0, waiting: 0 };
+  }
+
   /** Runs one statement with `$1`-style parameters on a pooled connection. */
   async run<Row = Record<string, unknown>>(text: string, values: readonly unknown[] = [], options: SqlOptions = {}): Promise<SqlResult<Row>> {
-    const connection = await this.#pool.acquireConnection();
+    const connection = await this.#acquire();
     try {
       return await this.#query<Row>(connection, text, values, options);
     } finally {
@@ -64,12 +73,25 @@ export class Sql {
     }
   }
 
+  async #acquire(): Promise<PgConnection> {
+    try {
+      return await this.#pool.acquireConnection();
+    } catch (error) {
+      throw explainUnavailable(error);
+    }
+  }
+
   async #query<Row>(connection: PgConnection, text: string, values: readonly unknown[], { prepare = false }: SqlOptions): Promise<SqlResult<Row>> {
     const name = prepare && this.canPrepare ? this.#nameOf(text) : undefined;
-    const result = await connection.query<Row>({
-      text, values, types: DRIVER_TYPES, name,
-    });
-    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    try {
+      const result = await connection.query<Row>({
+        text, values, types: DRIVER_TYPES, name,
+      });
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      // A lost or timed-out database is told apart from a statement it refused, once, here (shared/db-errors.ts).
+      throw explainUnavailable(error);
+    }
   }
 
   /**
@@ -79,7 +101,7 @@ export class Sql {
    * keeps their queries whole meanwhile); a change that one statement can make (a data-modifying CTE) costs less.
    */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
-    const connection = await this.#pool.acquireConnection();
+    const connection = await this.#acquire();
     const query = <Row>(text: string, values: readonly unknown[] = [], options: SqlOptions = {}) => this.#query<Row>(connection, text, values, options);
     try {
       await query('begin');

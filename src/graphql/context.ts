@@ -5,11 +5,13 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { GraphQLError } from 'graphql';
 import type { AccessControlService, Caller } from '../access-control/access-control.service.js';
 import type { AuditActor, AuditRequest, AuditSource } from '../audit/audit-log.service.js';
+import { isDatabaseUnavailable } from '../shared/db-errors.js';
 import { NotAuthenticated } from '../shared/errors.js';
 import type { UserRecord } from '../users/user.service.js';
 import type { ProviderRef } from '../oidc/provider.js';
 import type { TokenCheck } from '../oidc/token-check.js';
 import { checkSenderConstraint, dpopRefusal, type AuthScheme } from './dpop.js';
+import { serviceUnavailable } from './format-error.js';
 
 export interface Viewer {
   /** The signed-in user; null when an auth client acts as itself (a client-credentials token, see `client`). */
@@ -106,7 +108,11 @@ export function createContextFactory({
   return async ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {
     const header = req.headers.authorization;
     const request: AuditRequest = { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null };
-    const viewer = header === undefined ? null : await viewerFor(req, header);
+    const viewer = header === undefined ? null : await viewerFor(req, header).catch((error: unknown) => {
+      // The token (or its DPoP proof) could not be looked up: it may well be good, so never UNAUTHENTICATED, which
+      // would make a client throw it away.
+      throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
+    });
     let em: EntityManager | undefined;
     // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none.
     return {

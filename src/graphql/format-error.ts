@@ -1,16 +1,46 @@
 // The one place that decides what an error may tell the caller: domain errors and GraphQL's own errors pass with their
 // code; anything else is logged and leaves as a generic INTERNAL_SERVER_ERROR, never with SQL or a stack.
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { DomainError, ScopeMissing, ValidationFailed } from '../shared/errors.js';
+import { isDatabaseUnavailable } from '../shared/db-errors.js';
+import {
+  DatabaseUnavailable, DomainError, RETRY_AFTER_SECONDS, ScopeMissing, ValidationFailed,
+} from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 // Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
 const CALLER_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND',
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE',
 ]);
+
+const UNAVAILABLE_MESSAGE = new DatabaseUnavailable().message;
+const retryAfter = () => new Map([['retry-after', String(RETRY_AFTER_SECONDS)]]);
+
+/** What the request answers when the database could not be asked before any field ran (the token check): HTTP 503. */
+export function serviceUnavailable(): GraphQLError {
+  return new GraphQLError(UNAVAILABLE_MESSAGE, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: retryAfter() } },
+  });
+}
+
+/**
+ * A field that failed because the database could not be asked makes the whole answer HTTP 503 with Retry-After: the
+ * caller should retry the request, not act on a partial answer.
+ */
+export const serviceUnavailableAs503: ApolloServerPlugin = {
+  requestDidStart: () => Promise.resolve({
+    willSendResponse: ({ response }) => {
+      const { body } = response;
+      if (body.kind !== 'single' || !body.singleResult.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) return Promise.resolve();
+      response.http.status = 503;
+      response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+      return Promise.resolve();
+    },
+  }),
+};
 
 /** The input field named in a variable coercion message: `... at "input.grants[0]"; ...` -> `grants`. */
 function fieldOfCoercionError(message: string): string | undefined {
@@ -47,6 +77,12 @@ export function createFormatError(logger: Logger) {
       if (code === 'FORBIDDEN' && typeof formatted.extensions?.requiredScope === 'string') extensions.requiredScope = formatted.extensions.requiredScope;
       return {
         message, locations, path, extensions,
+      };
+    }
+
+    if (isDatabaseUnavailable(original)) {
+      return {
+        message: UNAVAILABLE_MESSAGE, locations, path, extensions: { code: 'SERVICE_UNAVAILABLE' },
       };
     }
 

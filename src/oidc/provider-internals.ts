@@ -2,6 +2,8 @@
 // file to review. test/oidc/provider-internals.test.ts fails when an upgrade changes any of them.
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isDatabaseUnavailable } from '../shared/db-errors.js';
+import { RETRY_AFTER_SECONDS } from '../shared/errors.js';
 // Deep imports: the package has no exports map, so its lib/ files resolve, but nothing promises they stay.
 // @ts-expect-error -- oidc-provider ships no types for lib/; the shapes relied on are declared below.
 import validateDpopUntyped, { checkDpopReplay as checkDpopReplayUntyped } from 'oidc-provider/lib/helpers/validate_dpop.js';
@@ -103,4 +105,36 @@ export const applyRefreshTokenBindings = applyRefreshTokenBindingsUntyped as (
  */
 export function clientMetadataValue<Value>(client: InstanceType<Provider['Client']> | undefined, name: string): Value | undefined {
   return (client as unknown as Record<string, Value> | undefined)?.[name];
+}
+
+/**
+ * oidc-provider answers any error that is not one of its own (an adapter's, findAccount's, a grant's) as 500
+ * server_error; a database that could not be asked is RFC 6749's temporarily_unavailable instead, with HTTP 503 and
+ * Retry-After (a 503 page for a browser). Its route error handlers (shared/error_handler.js,
+ * authorization_error_handler.js) swallow the error after emitting `server_error` with it, before the answer leaves:
+ * the listener marks the request and the outermost middleware, added here first, rewrites the answer. Errors thrown by
+ * our own middleware outside its routes reach that middleware directly.
+ */
+export function answerDatabaseTroubleAs503(provider: Provider, page: (ctx: KoaContextWithOIDC) => void): void {
+  const marked = new WeakSet<object>();
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: unknown) => {
+    if (isDatabaseUnavailable(error)) marked.add(ctx);
+  });
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      marked.add(ctx);
+    }
+    if (!marked.has(ctx)) return;
+    ctx.status = 503;
+    ctx.remove('Location');
+    ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (ctx.accepts('json', 'html') === 'html') {
+      page(ctx as KoaContextWithOIDC);
+    } else {
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'the service cannot reach its database just now; try again shortly' };
+    }
+  });
 }

@@ -10,6 +10,8 @@ import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../shared/logger.js';
 import type { Secrets } from '../shared/secrets.js';
+import { countTokenIssued } from '../operations/metrics.js';
+import { isDatabaseUnavailable, noneUnlessUnavailable } from '../shared/db-errors.js';
 import { ALL_SCOPES } from '../access-control/scopes.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
 import type { UserService } from '../users/user.service.js';
@@ -21,7 +23,7 @@ import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
 import {
-  clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken,
+  answerDatabaseTroubleAs503, clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken,
 } from './provider-internals.js';
 import type { TokenCheck } from './token-check.js';
 import { PERSONAL_ACCESS_GTY, type AccessTokenDraft, type AccessTokenStore } from './token-store.js';
@@ -184,7 +186,7 @@ function codeFlowClientsOnly(provider: Provider) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     const clientId = ctx.query.client_id;
     if (ctx.path === '/auth' && typeof clientId === 'string') {
-      const client = await provider.Client.find(clientId).catch(() => undefined);
+      const client = await provider.Client.find(clientId).catch(noneUnlessUnavailable);
       if (client && !client.grantTypeAllowed('authorization_code')) {
         ctx.status = 400;
         ctx.set(pageHeaders());
@@ -233,11 +235,21 @@ export function createProvider(deps: ProviderDeps): Provider {
   compareClientSecretsWith(provider, (stored, presented) => deps.authClients.verifySecret(stored, presented));
 
   registerPasswordGrant(provider, deps.users);
+  // Outermost: sees every answer, and every error of the middleware below.
+  answerDatabaseTroubleAs503(provider, (ctx) => {
+    ctx.set(pageHeaders());
+    ctx.type = 'html';
+    ctx.body = errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then try again.');
+  });
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
   provider.use(recordClientUse(deps.authClients, deps.logger));
-  provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => countTokenIssued(ctx.oidc.params?.grant_type));
+  provider.on('server_error', (_ctx, error) => {
+    if (isDatabaseUnavailable(error)) deps.logger.error('oidc-provider: the database is unavailable', { error: String(error.cause instanceof Error ? error.cause : error) });
+    else deps.logger.error('oidc-provider server error', { error: String(error) });
+  });
   return provider;
 }
 

@@ -5,6 +5,7 @@
 import type Provider from 'oidc-provider';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { parseScope } from '../access-control/scopes.js';
+import { noneUnlessUnavailable } from '../shared/db-errors.js';
 import type { Secrets } from '../shared/secrets.js';
 import type { UserService, ViewerRecord } from '../users/user.service.js';
 import { storedIdOf } from './adapter.js';
@@ -80,7 +81,8 @@ export class TokenCheck {
   }
 
   /**
-   * The holder of the access token with this value, or null when it may not be used. A token checked before is
+   * The holder of the access token with this value, or null when it may not be used. Throws DatabaseUnavailable when
+   * that could not be looked up: "could not look" is never "no such token". A token checked before is
    * answered from memory until anything it rests on changes (token-cache.ts); a personal access token's use is
    * recorded either way.
    */
@@ -94,8 +96,8 @@ export class TokenCheck {
     const generation = this.#known.generation;
     // Started together, both lookups share the adapter's one query of every token kind (adapter.ts).
     const [accessToken, clientCredentials] = await Promise.all([
-      provider.AccessToken.find(value).catch(() => undefined),
-      provider.ClientCredentials.find(value).catch(() => undefined),
+      provider.AccessToken.find(value).catch(noneUnlessUnavailable),
+      provider.ClientCredentials.find(value).catch(noneUnlessUnavailable),
     ]);
     const token = accessToken ?? clientCredentials;
     if (!token) return null;
@@ -122,11 +124,11 @@ export class TokenCheck {
     if (token.isExpired || !token.accountId || !token.clientId) return null;
     const personalToken = token.kind === 'AccessToken' && token.gty === PERSONAL_ACCESS_GTY;
     const [client, user, grant, session, personal] = await Promise.all([
-      provider.Client.find(token.clientId).catch(() => undefined),
+      provider.Client.find(token.clientId).catch(noneUnlessUnavailable),
       this.users.findActiveViewer(token.accountId),
-      token.grantId ? knownGrant ?? provider.Grant.find(token.grantId).catch(() => undefined) : undefined,
+      token.grantId ? knownGrant ?? provider.Grant.find(token.grantId).catch(noneUnlessUnavailable) : undefined,
       // A token from a browser sign-in without offline_access lives only as long as that session.
-      token.expiresWithSession && token.sessionUid ? provider.Session.findByUid(token.sessionUid).catch(() => undefined) : undefined,
+      token.expiresWithSession && token.sessionUid ? provider.Session.findByUid(token.sessionUid).catch(noneUnlessUnavailable) : undefined,
       personalToken ? this.personalAccessTokens.usable(token.jti) : undefined,
     ]);
     if (!client || !user) return null;
@@ -171,7 +173,7 @@ export class TokenCheck {
   async #checkClientCredentials(provider: Provider, token: ClientCredentials, key: string | undefined, generation: number): Promise<TokenHolder | null> {
     if (token.isExpired || !token.clientId) return null;
     const [client, permissions] = await Promise.all([
-      provider.Client.find(token.clientId).catch(() => undefined),
+      provider.Client.find(token.clientId).catch(noneUnlessUnavailable),
       this.clientPermissions.permissionsOf(token.clientId),
     ]);
     if (!client || !client.grantTypeAllowed('client_credentials')) return null;

@@ -1,6 +1,6 @@
 // Domain errors: each carries a GraphQL error code and a message that is safe to show to the caller.
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -57,5 +57,20 @@ export class NotFound extends DomainError {
   constructor(message: string) {
     super(message);
     this.name = 'NotFound';
+  }
+}
+
+/** How long a caller is told to wait (Retry-After, in seconds) before trying again after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database could not be asked (down, unreachable, frozen, timed out): "could not look", never "not found". Every
+ * surface answers 503 with Retry-After (GraphQL SERVICE_UNAVAILABLE, OAuth temporarily_unavailable, a 503 page).
+ */
+export class DatabaseUnavailable extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super('The service cannot reach its database just now; try again shortly', options);
+    this.name = 'DatabaseUnavailable';
   }
 }

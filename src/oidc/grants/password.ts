@@ -6,6 +6,7 @@ import type { UserService } from '../../users/user.service.js';
 import { randomToken } from '../../shared/secrets.js';
 import { isKnownScope, parseScope } from '../../access-control/scopes.js';
 import { accountFor } from '../account.js';
+import { countSignInFailure } from '../../operations/metrics.js';
 import {
   applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, setIdTokenScope, validateDpop,
 } from '../provider-internals.js';
@@ -35,7 +36,10 @@ export function registerPasswordGrant(provider: Provider, users: UserService): v
 
     const user = await users.authenticate(params.username, params.password);
     // One answer for an unknown user, a wrong password and a deactivated user alike.
-    if (!user) throw new errors.InvalidGrant('invalid username or password');
+    if (!user) {
+      countSignInFailure('password_grant');
+      throw new errors.InvalidGrant('invalid username or password');
+    }
 
     const account = accountFor(user);
     ctx.oidc.entity('Account', account);

@@ -3,6 +3,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
+import { countSignInFailure } from '../../operations/metrics.js';
+import { isDatabaseUnavailable } from '../../shared/db-errors.js';
+import { RETRY_AFTER_SECONDS } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
 import type { UserService } from '../../users/user.service.js';
@@ -58,7 +61,8 @@ export function createInteractionRouter({
     let details: Details;
     try {
       details = await providers.current.interactionDetails(req, res);
-    } catch {
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
       send(res, 400, errorPage('This sign-in has expired', 'Go back to the application and start signing in again.'));
       return undefined;
     }
@@ -133,6 +137,7 @@ export function createInteractionRouter({
     const password = typeof body.password === 'string' ? body.password : '';
     const user = login && password ? await users.authenticate(login, password) : null;
     if (!user) {
+      countSignInFailure('sign_in_page');
       renderLogin(res, details, await clientName(details.params.client_id), login, true);
       return;
     }
@@ -173,6 +178,11 @@ export function createInteractionRouter({
 
   // Anything that goes wrong in here (Express 5 routes rejected promises here too) is shown as a page, never a stack.
   router.use('/oidc/interaction', (error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
+    if (isDatabaseUnavailable(error)) {
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      send(res, 503, errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then reload this page.'));
+      return;
+    }
     logger.error('Interaction failed', { error: error instanceof Error ? error.stack : 'unknown' });
     send(res, 500, errorPage('Something went wrong', 'Signing in failed on our side. Go back to the application and try again.'));
   });
