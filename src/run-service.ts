@@ -55,7 +55,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    logger.info('Stopping', { signal });
+    // Not ready from now on; no new connections; requests under way get SHUTDOWN_GRACE_MS to finish (app.close).
+    logger.info('Stopping', { signal, graceMs: config.shutdownGraceMs });
     app.close().then(() => process.exit(0), (error: unknown) => {
       logger.error('Stopping failed', { error: String(error) });
       process.exit(1);
