@@ -3,7 +3,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, ScopeMissing, ValidationFailed } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/logger.js';
 
 // Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
 const CALLER_CODES = new Set([
@@ -50,10 +50,7 @@ export function createFormatError(logger: Logger) {
       };
     }
 
-    logger.error('Unexpected GraphQL error', {
-      path: path?.join('.'),
-      error: original instanceof Error ? original.stack ?? original.message : String(original),
-    });
+    logger.error('Unexpected GraphQL error', { path: path?.join('.'), ...describeError(original) });
     return {
       message: 'Internal server error', locations, path, extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };

@@ -8,7 +8,7 @@ import Provider, {
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/logger.js';
 import type { Secrets } from '../shared/secrets.js';
 import { ALL_SCOPES } from '../access-control/scopes.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
@@ -206,7 +206,7 @@ function recordClientUse(authClients: AuthClientService, logger: Logger) {
     await next();
     if (ctx.method !== 'POST' || ctx.status !== 200 || (ctx.path !== '/token' && ctx.path !== '/token/introspection')) return;
     const clientId = ctx.oidc?.client?.clientId;
-    if (clientId) await authClients.touch(clientId).catch((error: unknown) => logger.error('could not record a client\'s use', { error: String(error) }));
+    if (clientId) await authClients.touch(clientId).catch((error: unknown) => logger.error('could not record a client\'s use', describeError(error)));
   };
 }
 
@@ -237,7 +237,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
   provider.use(recordClientUse(deps.authClients, deps.logger));
-  provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', { error: String(error) }));
+  provider.on('server_error', (_ctx, error) => deps.logger.error('oidc-provider server error', describeError(error)));
   return provider;
 }
 

@@ -3,7 +3,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
-import type { Logger } from '../../shared/logger.js';
+import { describeError, type Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
 import type { UserService } from '../../users/user.service.js';
 import type { ProviderRef } from '../provider.js';
@@ -173,7 +173,7 @@ export function createInteractionRouter({
 
   // Anything that goes wrong in here (Express 5 routes rejected promises here too) is shown as a page, never a stack.
   router.use('/oidc/interaction', (error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
-    logger.error('Interaction failed', { error: error instanceof Error ? error.stack : 'unknown' });
+    logger.error('Interaction failed', describeError(error));
     send(res, 500, errorPage('Something went wrong', 'Signing in failed on our side. Go back to the application and try again.'));
   });
 
