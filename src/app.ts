@@ -55,12 +55,13 @@ export interface Services {
 
 /**
  * oidc-provider (Koa) believes X-Forwarded-* wholesale once told a proxy is in front; Express knows which hops
- * TRUST_PROXY trusts. Hand Koa only what Express concluded.
+ * TRUST_PROXY trusts. Hand Koa only what Express concluded: scheme and client address. Hosts are never believed: URLs
+ * come from PUBLIC_URL (oidc/provider.ts).
  */
 function forwardedAsTrusted(req: express.Request, _res: express.Response, next: express.NextFunction): void {
   const { headers } = req;
   headers['x-forwarded-proto'] = req.protocol;
-  headers['x-forwarded-host'] = req.host;
+  delete headers['x-forwarded-host'];
   headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
   next();
 }

@@ -139,7 +139,7 @@ function configuration(deps: ProviderDeps): Configuration {
       Grant: (ctx) => Math.max(30 * DAY, extra<number>(ctx?.oidc?.client, REFRESH_TOKEN_LIFETIME) ?? 0),
       RefreshToken: (_ctx, _token, client) => extra<number>(client, REFRESH_TOKEN_LIFETIME) ?? 30 * DAY,
     },
-    interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${deps.config.issuer}/interaction/${interaction.uid}` },
     // Consent is remembered per user and client: in this browser's session, or else from an earlier sign-in.
     async loadExistingGrant(ctx) {
       const { client, session, result } = ctx.oidc;
@@ -198,6 +198,24 @@ function codeFlowClientsOnly(provider: Provider) {
 }
 
 /**
+ * Every URL oidc-provider prints (discovery, endpoints, redirects, form actions, the sign-out page's host) is built from
+ * its Koa request's href and host: from PUBLIC_URL, never from Host or X-Forwarded-Host. Its protocol, and so whether
+ * a cookie is Secure, stays what TRUST_PROXY concluded (app.ts).
+ */
+function urlsFromPublicUrl(publicUrl: string) {
+  const { host, hostname, origin } = new URL(publicUrl);
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    const { request } = ctx;
+    Object.defineProperties(request, {
+      host: { value: host },
+      hostname: { value: hostname },
+      href: { get: () => `${origin}${request.originalUrl}` },
+    });
+    await next();
+  };
+}
+
+/**
  * Records the client's use (a token issued, an introspection) in auth_clients.last_used_at, at most once a minute per
  * client: after the answer is made, and mostly without a query (AuthClientService.touch).
  */
@@ -233,6 +251,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   compareClientSecretsWith(provider, (stored, presented) => deps.authClients.verifySecret(stored, presented));
 
   registerPasswordGrant(provider, deps.users);
+  provider.use(urlsFromPublicUrl(deps.config.publicUrl));
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
