@@ -21,8 +21,9 @@ import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
 import {
-  clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken,
+  clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken, matchRedirectUrisWith,
 } from './provider-internals.js';
+import { redirectUriMatches } from '../auth-clients/auth-client.validation.js';
 import type { TokenCheck } from './token-check.js';
 import { PERSONAL_ACCESS_GTY, type AccessTokenDraft, type AccessTokenStore } from './token-store.js';
 import { OidcConsent } from './consent.entity.js';
@@ -249,6 +250,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   // Secrets are stored as keyed hashes: check the presented one against each working secret's hash, in constant time.
   compareClientSecretsWith(provider, (stored, presented) => deps.authClients.verifySecret(stored, presented));
+  // Redirect URIs are stored in normal form and matched exactly, but for the port of a loopback IP (README, "OAuth").
+  matchRedirectUrisWith(provider, redirectUriMatches);
 
   registerPasswordGrant(provider, deps.users);
   provider.use(urlsFromPublicUrl(deps.config.publicUrl));
