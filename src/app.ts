@@ -22,7 +22,7 @@ import { deleteExpiredPayloads } from './oidc/adapter.js';
 import { ClientStore } from './oidc/client-store.js';
 import { ProviderHost } from './oidc/provider.js';
 import { createInteractionRouter } from './oidc/interactions/router.js';
-import { createLogger, type Logger } from './shared/logger.js';
+import { createLogger, describeError, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
 import { GroupService } from './users/group.service.js';
@@ -56,12 +56,13 @@ export interface Services {
 
 /**
  * oidc-provider (Koa) believes X-Forwarded-* wholesale once told a proxy is in front; Express knows which hops
- * TRUST_PROXY trusts. Hand Koa only what Express concluded.
+ * TRUST_PROXY trusts. Hand Koa only what Express concluded: scheme and client address. Hosts are never believed: URLs
+ * come from PUBLIC_URL (oidc/provider.ts).
  */
 function forwardedAsTrusted(req: express.Request, _res: express.Response, next: express.NextFunction): void {
   const { headers } = req;
   headers['x-forwarded-proto'] = req.protocol;
-  headers['x-forwarded-host'] = req.host;
+  delete headers['x-forwarded-host'];
   headers['x-forwarded-for'] = req.ip ?? req.socket.remoteAddress ?? '';
   next();
 }
@@ -158,17 +159,17 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       if (answeredAsUnavailable(error, res)) return;
       const given = (error as { status?: unknown }).status;
       const status = typeof given === 'number' && given >= 400 && given < 500 ? given : 500;
-      if (status === 500) logger.error('Unhandled HTTP error', { error: error instanceof Error ? error.stack : 'unknown' });
+      if (status === 500) logger.error('Unhandled HTTP error', describeError(error));
       res.status(status).json({ error: status === 500 ? 'server_error' : 'invalid_request' });
     });
 
     const sweep = setInterval(() => {
-      deleteExpiredPayloads(sql).catch((error: unknown) => logger.error('Sweeping expired tokens failed', { error: String(error) }));
+      deleteExpiredPayloads(sql).catch((error: unknown) => logger.error('Sweeping expired tokens failed', describeError(error)));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
     const refreshKeys = () => providers.refresh();
     const reloadKeys = () => {
-      refreshKeys().catch((error: unknown) => logger.error('Reloading keys failed', { error: String(error) }));
+      refreshKeys().catch((error: unknown) => logger.error('Reloading keys failed', describeError(error)));
     };
     changes.on('crypto_keys', reloadKeys);
     // Also on a timer: a retired key leaves the published set after a while, and a change heard while the feed was

@@ -21,7 +21,7 @@ import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from 
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
 import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
 import { TokenCheck } from './oidc/token-check.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger, describeError } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
 
@@ -452,7 +452,9 @@ async function run(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) return report(error.message, 2);
     if (error instanceof DomainError || error instanceof AppKeyMismatch) return report(error.message, 1);
-    throw error;
+    // Anything else is named, never quoted: a database error's message can hold the statement with its values.
+    const { errorClass, code, constraint } = describeError(error);
+    return report(`Unexpected error (${[errorClass, code, constraint].filter(Boolean).join(', ')})`, 1);
   } finally {
     await database.close();
   }

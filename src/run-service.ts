@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { AppKeyMismatch } from './bootstrap.js';
 import { ConfigError, parseConfig } from './config.js';
 import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger, describeError } from './shared/logger.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -28,7 +28,8 @@ try {
   if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
   if (error instanceof AppKeyMismatch || error instanceof DataFolderInUse || error instanceof EmbeddedDatabaseFailed) fail(error.message);
   if ((error as { code?: string }).code === 'ECONNREFUSED') fail(`Cannot reach the database at DATABASE_URL: ${(error as Error).message}`);
-  throw error;
+  // Anything else, as a log line that names the error but carries no message (it may hold a statement's values).
+  fail(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: 'Starting failed', ...describeError(error) }));
 }
 
 if (app.createdAdmin?.password) {
@@ -58,7 +59,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // Not ready from now on; no new connections; requests under way get SHUTDOWN_GRACE_MS to finish (app.close).
     logger.info('Stopping', { signal, graceMs: config.shutdownGraceMs });
     app.close().then(() => process.exit(0), (error: unknown) => {
-      logger.error('Stopping failed', { error: String(error) });
+      logger.error('Stopping failed', describeError(error));
       process.exit(1);
     });
   });

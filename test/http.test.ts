@@ -62,11 +62,16 @@ describe('formatError', () => {
   const logged: Array<Record<string, unknown> | undefined> = [];
   const formatError = createFormatError({ info: () => {}, error: (_message, details) => { logged.push(details); } });
 
-  it('turns anything unexpected into a generic INTERNAL_SERVER_ERROR, and logs it', () => {
-    const leak = new Error('insert into "auth_clients" ... duplicate key value violates unique constraint');
+  it('turns anything unexpected into a generic INTERNAL_SERVER_ERROR, and logs its class and codes, never its message', () => {
+    const leak = Object.assign(new Error('insert into "auth_clients" values (\'secret-hash\') - duplicate key value violates unique constraint'), {
+      code: '23505', constraint: 'auth_clients_name_lower_unique', detail: 'Key (lower(name))=(secret-name) already exists.',
+    });
     const formatted = formatError({ message: leak.message, path: ['createAuthClient'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } }, leak);
     expect(formatted).toEqual({ message: 'Internal server error', path: ['createAuthClient'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-    expect(JSON.stringify(logged.at(-1))).toContain('duplicate key value');
+    expect(logged.at(-1)).toMatchObject({
+      path: 'createAuthClient', errorClass: 'Error', code: '23505', constraint: 'auth_clients_name_lower_unique', stack: expect.any(Array),
+    });
+    expect(JSON.stringify(logged.at(-1))).not.toMatch(/insert into|secret-hash|secret-name|duplicate key/);
   });
 
   it('passes domain errors with their code and field', () => {

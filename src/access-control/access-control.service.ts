@@ -12,6 +12,7 @@ import type { User } from '../users/user.entity.js';
 import type { ViewerRecord } from '../users/user.service.js';
 import { Permission } from './permission.entity.js';
 import { PERMISSION_CATALOGUE } from './permissions.js';
+import { invisibleCharactersProblem, normalizeName } from '../shared/text.js';
 
 const ALL_PERMISSIONS: ReadonlySet<string> = new Set(PERMISSION_CATALOGUE.map((permission) => permission.name));
 
@@ -38,11 +39,12 @@ export function checkHolds(caller: Caller, permissions: Iterable<string>, doing:
   }
 }
 
-/** The trimmed group name, or BAD_USER_INPUT on `name`. */
+/** The group name in normal form (normalizeName), or BAD_USER_INPUT on `name`. */
 export function checkGroupName(rawName: string): string {
-  const name = rawName.trim();
-  // eslint-disable-next-line no-control-regex
-  if (name === '' || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) throw ValidationFailed.of('name', 'A group name is 1 to 255 characters, without control characters');
+  const name = normalizeName(rawName);
+  if (name === '' || name.length > 255) throw ValidationFailed.of('name', 'A group name is 1 to 255 characters');
+  const invisible = invisibleCharactersProblem(name, 'A group name');
+  if (invisible) throw ValidationFailed.of('name', invisible);
   return name;
 }
 

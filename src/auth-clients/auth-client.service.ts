@@ -9,7 +9,7 @@ import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql, SqlTransaction } from '../db/sql.js';
 import { keysetPage, searchPattern, SqlConditions } from '../db/list-query.js';
 import { NotFound, ValidationFailed, type Problem } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/logger.js';
 import { revokeClientTokens } from '../oidc/client-tokens.js';
 import { isUniqueViolation, isUuid } from '../shared/db-errors.js';
 import { LastUsed } from '../shared/last-used.js';
@@ -464,7 +464,7 @@ export class AuthClientService {
     // Not awaited: a token request never waits for it.
     const secretId = working[match]![0];
     this.#secretUses.record(secretId, new Date(now)).catch((error: unknown) => {
-      this.logger?.error('Could not record the use of a client secret', { secretId, error: String(error) });
+      this.logger?.error('Could not record the use of a client secret', { secretId, ...describeError(error) });
     });
     return true;
   }

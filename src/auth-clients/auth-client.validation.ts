@@ -1,6 +1,8 @@
 // The rules an auth client must meet. Pure: returns the problems found; normalising input is a separate step.
 import type { Problem } from '../shared/errors.js';
-import { CONTROL_CHARACTERS } from '../shared/text.js';
+import {
+  CONTROL_CHARACTERS, INVISIBLE_CHARACTERS as INVISIBLE, invisibleCharactersProblem, normalizeName,
+} from '../shared/text.js';
 import { API_SCOPE_NAMES, isKnownScope } from '../access-control/scopes.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 
@@ -24,7 +26,10 @@ export interface AuthClientDraft {
   refreshTokenLifetime?: number | null;
 }
 
-/** The draft as it will be stored: name trimmed, grants without repeats, redirect URIs trimmed, API scopes only. */
+/**
+ * The draft as it will be stored: name in normal form (normalizeName), grants without repeats, redirect URIs in
+ * normal form (normalizeRedirectUri), API scopes only.
+ */
 export interface NormalizedAuthClient {
   name: string;
   grants: AuthClientGrant[];
@@ -37,15 +42,19 @@ export interface NormalizedAuthClient {
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Loopback IP literals, whose port a native app picks when it runs (RFC 8252 §7.3): any port matches (redirectUriMatches). */
+const LOOPBACK_IP_HOSTS = new Set(['127.0.0.1', '[::1]']);
+// A host as a domain name (letters, digits, hyphens, underscores; punycode already applied), an IPv4 or an IPv6 literal.
+const HOST = /^(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/;
 // Schemes that can run code or read local data in a browser: never a redirect target.
 const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:', 'filesystem:']);
 const GRANT_VALUES = new Set<string>(Object.values(AuthClientGrant));
 
 export function normalizeAuthClient(draft: AuthClientDraft): NormalizedAuthClient {
   return {
-    name: draft.name.trim(),
+    name: normalizeName(draft.name),
     grants: [...new Set(draft.grants)].filter((grant): grant is AuthClientGrant => GRANT_VALUES.has(grant)),
-    redirectUris: (draft.redirectUris ?? []).map((uri) => uri.trim()),
+    redirectUris: (draft.redirectUris ?? []).map(normalizeRedirectUri),
     scopes: API_SCOPE_NAMES.filter((scope) => draft.scopes?.includes(scope)),
     skipConsent: draft.skipConsent ?? false,
     accessTokenLifetime: draft.accessTokenLifetime ?? ACCESS_TOKEN_LIFETIME.default,
@@ -66,19 +75,38 @@ function lifetimeProblem(value: number | null | undefined, range: { min: number;
 
 
 function nameProblem(rawName: string): string | undefined {
-  const name = rawName.trim();
+  const name = normalizeName(rawName);
   if (name === '') return 'Enter a name for the auth client';
   if (name.length > NAME_MAX_LENGTH) return `The name must be at most ${NAME_MAX_LENGTH} characters (it has ${name.length})`;
-  if (CONTROL_CHARACTERS.test(name)) return 'The name must not contain control characters such as line breaks or tabs';
-  return undefined;
+  return invisibleCharactersProblem(name, 'The name');
+}
+
+/**
+ * A redirect URI in normal form: the WHATWG URL serialisation (lower-case scheme and host, punycode, no default port,
+ * dot segments resolved), as stored and as matched (RFC 6749 §3.1.2.3, exactly). Only for a URI redirectUriProblem accepts.
+ */
+export function normalizeRedirectUri(uri: string): string {
+  return new URL(uri.trim()).href;
+}
+
+/**
+ * The authority of `uri` exactly as typed, for schemes written scheme://authority/...: the WHATWG parser forgives
+ * backslashes, missing or extra slashes and empty user info, which other parsers read differently, so they are refused.
+ */
+function typedAuthority(uri: string, scheme: string): string | undefined {
+  const rest = uri.slice(scheme.length);
+  if (!rest.startsWith('//')) return undefined;
+  return /^[^/?#]*/.exec(rest.slice(2))?.[0];
 }
 
 /** Why a redirect URI is refused, or undefined when it is acceptable (RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §2.1). */
-export function redirectUriProblem(uri: string): string | undefined {
+export function redirectUriProblem(rawUri: string): string | undefined {
+  const uri = rawUri.trim();
   if (uri === '') return 'A redirect URL must not be empty';
   if (uri.length > REDIRECT_URI_MAX_LENGTH) return `A redirect URL must be at most ${REDIRECT_URI_MAX_LENGTH} characters`;
   if (/\s/.test(uri)) return `The redirect URL "${uri}" must not contain spaces`;
   if (CONTROL_CHARACTERS.test(uri)) return 'A redirect URL must not contain control characters';
+  if (INVISIBLE.test(uri)) return `A redirect URL ${invisibleCharactersProblem(uri, '')!.trim()}`;
   let url: URL;
   try {
     url = new URL(uri);
@@ -88,12 +116,17 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (uri.includes('#')) return `The redirect URL "${uri}" must not contain a fragment (#...)`;
   const scheme = url.protocol;
   if (DANGEROUS_SCHEMES.has(scheme)) return `The redirect URL "${uri}" uses the ${scheme} scheme, which is not allowed`;
-  if (scheme === 'https:') {
-    if (url.username || url.password) return `The redirect URL "${uri}" must not contain a user name or password`;
-    return url.hostname ? undefined : `The redirect URL "${uri}" has no host`;
-  }
+  if (uri.includes('\\')) return `The redirect URL "${uri}" is malformed: it must not contain a backslash`;
+  const authority = typedAuthority(uri, uri.slice(0, scheme.length));
+  const web = scheme === 'https:' || scheme === 'http:';
+  if (web && authority === undefined) return `The redirect URL "${uri}" is malformed: write it as ${scheme}//host/path`;
+  if (authority?.includes('@') || url.username || url.password) return `The redirect URL "${uri}" must not contain a user name or password`;
+  if (web && !url.hostname) return `The redirect URL "${uri}" has no host`;
+  if (web && authority === '') return `The redirect URL "${uri}" has no host`;
+  if (url.hostname.includes('*')) return `The redirect URL "${uri}" must not use a wildcard (*) in its host: list each host`;
+  if (url.hostname && !HOST.test(url.hostname)) return `The redirect URL "${uri}" has a host that is not a domain name or an IP address`;
+  if (scheme === 'https:') return undefined;
   if (scheme === 'http:') {
-    if (url.username || url.password) return `The redirect URL "${uri}" must not contain a user name or password`;
     return LOOPBACK_HOSTS.has(url.hostname)
       ? undefined
       : `The redirect URL "${uri}" must use https; plain http is only allowed for localhost, 127.0.0.1 and [::1]`;
@@ -103,6 +136,26 @@ export function redirectUriProblem(uri: string): string | undefined {
     return `The redirect URL "${uri}" must use https, http on a loopback host, or a private-use scheme based on a domain name, e.g. com.example.app:/callback`;
   }
   return undefined;
+}
+
+/** `uri` without its port, when it is plain http on a loopback IP literal in normal form; otherwise undefined. */
+function loopbackWithoutPort(uri: string): string | undefined {
+  const url = URL.parse(uri);
+  if (!url || url.protocol !== 'http:' || !LOOPBACK_IP_HOSTS.has(url.hostname) || url.href !== uri) return undefined;
+  url.port = '';
+  return url.href;
+}
+
+/**
+ * Whether the redirect URI a request presents is one of the client's (stored in normal form): the same string
+ * exactly (RFC 6749 §3.1.2.3, RFC 9700 §4.1.3), except that http://127.0.0.1 and http://[::1] match on any port, as
+ * the native app picks it when it runs (RFC 8252 §7.3). http://localhost is matched exactly, port included: RFC 8252
+ * §8.3 recommends against it, since the name may not resolve to the loopback.
+ */
+export function redirectUriMatches(registered: readonly string[], presented: string): boolean {
+  if (registered.includes(presented)) return true;
+  const loopback = loopbackWithoutPort(presented);
+  return loopback !== undefined && registered.some((uri) => loopbackWithoutPort(uri) === loopback);
 }
 
 export function validateAuthClient(draft: AuthClientDraft): Problem[] {
@@ -129,12 +182,12 @@ export function validateAuthClient(draft: AuthClientDraft): Problem[] {
   } else {
     const seen = new Set<string>();
     for (const uri of redirectUris) {
-      const problem = redirectUriProblem(uri) ?? (seen.has(uri) ? `The redirect URL "${uri}" is listed twice` : undefined);
+      const problem = redirectUriProblem(uri) ?? (seen.has(normalizeRedirectUri(uri)) ? `The redirect URL "${uri}" is listed twice` : undefined);
       if (problem) {
         problems.push({ field: 'redirectUris', message: problem });
         break;
       }
-      seen.add(uri);
+      seen.add(normalizeRedirectUri(uri));
     }
   }
   const unknownScope = (draft.scopes ?? []).find((scope) => !isKnownScope(scope));

@@ -3,7 +3,7 @@
 // Caches serve only while the feed is live; whenever it (re)starts or drops, they forget everything.
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/logger.js';
 import type { Sql } from './sql.js';
 
 /**
@@ -183,7 +183,7 @@ export class PgChangeFeed extends Dispatcher {
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       this.#connect().catch((error: unknown) => {
-        this.logger.error('Listening for changes failed; caches are bypassed until it works', { error: String(error) });
+        this.logger.error('Listening for changes failed; caches are bypassed until it works', describeError(error));
       });
     }, this.#retryMs);
     this.#retryTimer.unref();

@@ -7,7 +7,7 @@ import { isDatabaseUnavailable } from '../shared/db-errors.js';
 import {
   DatabaseUnavailable, DomainError, RETRY_AFTER_SECONDS, ScopeMissing, ValidationFailed,
 } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/logger.js';
 
 // Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
 const CALLER_CODES = new Set([
@@ -86,10 +86,7 @@ export function createFormatError(logger: Logger) {
       };
     }
 
-    logger.error('Unexpected GraphQL error', {
-      path: path?.join('.'),
-      error: original instanceof Error ? original.stack ?? original.message : String(original),
-    });
+    logger.error('Unexpected GraphQL error', { path: path?.join('.'), ...describeError(original) });
     return {
       message: 'Internal server error', locations, path, extensions: { code: 'INTERNAL_SERVER_ERROR' },
     };

@@ -28,6 +28,21 @@ export function compareClientSecretsWith(provider: Provider, verify: (stored: st
   };
 }
 
+/**
+ * Which redirect URIs a client may be sent to, at the authorization and end-session endpoints: replace
+ * Client.prototype.redirectUriAllowed and postLogoutRedirectUriAllowed (oidc-provider matches exactly for web clients,
+ * and for native ones ignores the port on localhost, 127.0.0.1 and [::1]). `this` carries the client's metadata.
+ */
+export function matchRedirectUrisWith(provider: Provider, matches: (registered: readonly string[], presented: string) => boolean): void {
+  const prototype = provider.Client.prototype as unknown as Record<string, unknown>;
+  prototype.redirectUriAllowed = function redirectUriAllowed(this: { redirectUris?: string[] }, presented: string) {
+    return matches(this.redirectUris ?? [], presented);
+  };
+  prototype.postLogoutRedirectUriAllowed = function postLogoutRedirectUriAllowed(this: { postLogoutRedirectUris?: string[] }, presented: string) {
+    return matches(this.postLogoutRedirectUris ?? [], presented);
+  };
+}
+
 /** The error_description oidc-provider gives a client using a grant type it is not allowed (actions/token.js). */
 export const GRANT_TYPE_NOT_ALLOWED = 'requested grant type is not allowed for this client';
 

@@ -8,7 +8,7 @@ import Provider, {
 import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import type { Config } from '../config.js';
-import type { Logger } from '../shared/logger.js';
+import { describeError, type Logger } from '../shared/logger.js';
 import type { Secrets } from '../shared/secrets.js';
 import { countTokenIssued } from '../operations/metrics.js';
 import { isDatabaseUnavailable, noneUnlessUnavailable } from '../shared/db-errors.js';
@@ -23,8 +23,9 @@ import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
 import {
-  answerDatabaseTroubleAs503, clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken,
+  answerDatabaseTroubleAs503, clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken, matchRedirectUrisWith,
 } from './provider-internals.js';
+import { redirectUriMatches } from '../auth-clients/auth-client.validation.js';
 import type { TokenCheck } from './token-check.js';
 import { PERSONAL_ACCESS_GTY, type AccessTokenDraft, type AccessTokenStore } from './token-store.js';
 import { OidcConsent } from './consent.entity.js';
@@ -141,7 +142,7 @@ function configuration(deps: ProviderDeps): Configuration {
       Grant: (ctx) => Math.max(30 * DAY, extra<number>(ctx?.oidc?.client, REFRESH_TOKEN_LIFETIME) ?? 0),
       RefreshToken: (_ctx, _token, client) => extra<number>(client, REFRESH_TOKEN_LIFETIME) ?? 30 * DAY,
     },
-    interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${deps.config.issuer}/interaction/${interaction.uid}` },
     // Consent is remembered per user and client: in this browser's session, or else from an earlier sign-in.
     async loadExistingGrant(ctx) {
       const { client, session, result } = ctx.oidc;
@@ -200,6 +201,24 @@ function codeFlowClientsOnly(provider: Provider) {
 }
 
 /**
+ * Every URL oidc-provider prints (discovery, endpoints, redirects, form actions, the sign-out page's host) is built from
+ * its Koa request's href and host: from PUBLIC_URL, never from Host or X-Forwarded-Host. Its protocol, and so whether
+ * a cookie is Secure, stays what TRUST_PROXY concluded (app.ts).
+ */
+function urlsFromPublicUrl(publicUrl: string) {
+  const { host, hostname, origin } = new URL(publicUrl);
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    const { request } = ctx;
+    Object.defineProperties(request, {
+      host: { value: host },
+      hostname: { value: hostname },
+      href: { get: () => `${origin}${request.originalUrl}` },
+    });
+    await next();
+  };
+}
+
+/**
  * Records the client's use (a token issued, an introspection) in auth_clients.last_used_at, at most once a minute per
  * client: after the answer is made, and mostly without a query (AuthClientService.touch).
  */
@@ -208,7 +227,7 @@ function recordClientUse(authClients: AuthClientService, logger: Logger) {
     await next();
     if (ctx.method !== 'POST' || ctx.status !== 200 || (ctx.path !== '/token' && ctx.path !== '/token/introspection')) return;
     const clientId = ctx.oidc?.client?.clientId;
-    if (clientId) await authClients.touch(clientId).catch((error: unknown) => logger.error('could not record a client\'s use', { error: String(error) }));
+    if (clientId) await authClients.touch(clientId).catch((error: unknown) => logger.error('could not record a client\'s use', describeError(error)));
   };
 }
 
@@ -233,6 +252,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   // Secrets are stored as keyed hashes: check the presented one against each working secret's hash, in constant time.
   compareClientSecretsWith(provider, (stored, presented) => deps.authClients.verifySecret(stored, presented));
+  // Redirect URIs are stored in normal form and matched exactly, but for the port of a loopback IP (README, "OAuth").
+  matchRedirectUrisWith(provider, redirectUriMatches);
 
   registerPasswordGrant(provider, deps.users);
   // Outermost: sees every answer, and every error of the middleware below.
@@ -241,14 +262,15 @@ export function createProvider(deps: ProviderDeps): Provider {
     ctx.type = 'html';
     ctx.body = errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then try again.');
   });
+  provider.use(urlsFromPublicUrl(deps.config.publicUrl));
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
   provider.use(recordClientUse(deps.authClients, deps.logger));
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => countTokenIssued(ctx.oidc.params?.grant_type));
   provider.on('server_error', (_ctx, error) => {
-    if (isDatabaseUnavailable(error)) deps.logger.error('oidc-provider: the database is unavailable', { error: String(error.cause instanceof Error ? error.cause : error) });
-    else deps.logger.error('oidc-provider server error', { error: String(error) });
+    if (isDatabaseUnavailable(error)) deps.logger.error('oidc-provider: the database is unavailable', describeError(error));
+    else deps.logger.error('oidc-provider server error', describeError(error));
   });
   return provider;
 }

@@ -13,7 +13,7 @@ import {
 } from '../shared/errors.js';
 import { flushOrExplain, isUuid } from '../shared/db-errors.js';
 import { randomToken } from '../shared/secrets.js';
-import { CONTROL_CHARACTERS } from '../shared/text.js';
+import { invisibleCharactersProblem, normalizeName } from '../shared/text.js';
 import {
   checkPageSize, decodeCursor, encodeCursor, type Page,
 } from '../shared/paging.js';
@@ -60,9 +60,11 @@ export class PersonalAccessTokenService {
     now = new Date(),
   ): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
     const problems: Problem[] = [];
-    const name = draft.name.trim();
-    if (name === '' || name.length > NAME_MAX_LENGTH || CONTROL_CHARACTERS.test(name)) {
-      problems.push({ field: 'name', message: `Give the token a name of 1 to ${NAME_MAX_LENGTH} characters, without control characters` });
+    const name = normalizeName(draft.name);
+    if (name === '' || name.length > NAME_MAX_LENGTH) {
+      problems.push({ field: 'name', message: `Give the token a name of 1 to ${NAME_MAX_LENGTH} characters` });
+    } else if (invisibleCharactersProblem(name, 'The name')) {
+      problems.push({ field: 'name', message: invisibleCharactersProblem(name, 'The name')! });
     }
     const client = isUuid(draft.authClientId) ? await em.findOne(AuthClient, { id: draft.authClientId }) : null;
     if (!client || !client.grants.includes(AuthClientGrant.PERSONAL_ACCESS)) {

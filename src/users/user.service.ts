@@ -21,6 +21,7 @@ import { passwordProblem, type PasswordOwner } from '../shared/password-policy.j
 import { hashPassword, verifyPassword } from '../shared/passwords.js';
 import type { Secrets } from '../shared/secrets.js';
 import { User } from './user.entity.js';
+import { INVISIBLE_CHARACTERS, invisibleCharactersProblem } from '../shared/text.js';
 
 export interface UserDraft {
   username: string;
@@ -44,6 +45,8 @@ export function identityProblems(draft: Pick<UserDraft, 'username' | 'email'>): 
   }
   if (draft.email.trim().length > 320 || !EMAIL.test(draft.email.trim())) {
     problems.push({ field: 'email', message: `"${draft.email}" is not an email address` });
+  } else if (INVISIBLE_CHARACTERS.test(draft.email)) {
+    problems.push({ field: 'email', message: invisibleCharactersProblem(draft.email, 'An email address')! });
   }
   return problems;
 }

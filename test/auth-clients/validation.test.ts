@@ -22,13 +22,23 @@ const countClients = () => t.current.em().count(AuthClient, {});
 
 const code = { name: 'Web', grants: ['AUTHORIZATION_CODE'] };
 
+type Refused = [string, Record<string, unknown>, string, RegExp];
+
 describe('createAuthClient refuses bad input with BAD_USER_INPUT on the field at fault', () => {
-  it.each([
+  it.each<Refused>([
     ['an empty name', { name: '', grants: ['PASSWORD'] }, 'name', /Enter a name/],
     ['a name of spaces', { name: '   ', grants: ['PASSWORD'] }, 'name', /Enter a name/],
     ['a name of 256 characters', { name: 'x'.repeat(256), grants: ['PASSWORD'] }, 'name', /at most 255/],
     ['a name with a line break', { name: 'two\nlines', grants: ['PASSWORD'] }, 'name', /control characters/],
     ['a name with a NUL byte', { name: 'nul\u0000byte', grants: ['PASSWORD'] }, 'name', /control characters/],
+    ...[
+      ['a right-to-left override (U+202E)', 'evil\u202Egnp.exe'], ['a left-to-right embedding (U+202A)', 'a\u202Ab'], ['a pop directional (U+202C)', 'a\u202Cb'],
+      ['a right-to-left isolate (U+2067)', 'a\u2067b'], ['a pop directional isolate (U+2069)', 'a\u2069b'], ['a left-to-right mark (U+200E)', 'a\u200Eb'],
+      ['a right-to-left mark (U+200F)', 'a\u200Fb'], ['an Arabic letter mark (U+061C)', 'a\u061Cb'], ['a zero-width space (U+200B)', 'Bill\u200Bing'],
+      ['a zero-width non-joiner (U+200C)', 'a\u200Cb'], ['a zero-width joiner (U+200D)', 'a\u200Db'], ['a word joiner (U+2060)', 'a\u2060b'],
+      ['a byte order mark (U+FEFF)', '\uFEFFBilling'], ['a soft hyphen (U+00AD)', 'Bill\u00ADing'], ['a Hangul filler (U+3164)', 'a\u3164b'],
+      ['a line separator (U+2028)', 'a\u2028b'], ['a private-use character (U+E000)', 'a\uE000b'], ['a C1 control (U+0085)', 'a\u0085b'],
+    ].map(([what, name]): Refused => [`a name with ${what}`, { name, grants: ['PASSWORD'] }, 'name', /invisible or control characters/]),
     ['no grant', { name: 'No grant', grants: [] }, 'grants', /at least one grant/],
     ['an unknown grant', { name: 'Unknown grant', grants: ['IMPLICIT'] }, 'grants', /IMPLICIT/],
     ['a missing grants list', { name: 'Missing grants' }, 'grants', /grants/],
@@ -46,6 +56,19 @@ describe('createAuthClient refuses bad input with BAD_USER_INPUT on the field at
     ['data:', { ...code, redirectUris: ['data:text/html,hi'] }, 'redirectUris', /data: scheme/],
     ['a private-use scheme that is not a domain', { ...code, redirectUris: ['myapp:/callback'] }, 'redirectUris', /private-use scheme/],
     ['credentials in the URL', { ...code, redirectUris: ['https://user:pw@app.example.com/cb'] }, 'redirectUris', /user name or password/],
+    ['an empty user name', { ...code, redirectUris: ['https://@app.example.com/cb'] }, 'redirectUris', /user name or password/],
+    ['a wildcard host', { ...code, redirectUris: ['https://*.example.com/cb'] }, 'redirectUris', /wildcard/],
+    ['a wildcard inside the host', { ...code, redirectUris: ['https://app*.example.com/cb'] }, 'redirectUris', /wildcard/],
+    ['a wildcard loopback host', { ...code, redirectUris: ['http://127.0.0.*:8080/cb'] }, 'redirectUris', /wildcard/],
+    ['a backslash for the authority', { ...code, redirectUris: ['https:/\\evil.example'] }, 'redirectUris', /malformed/],
+    ['backslashes for the authority', { ...code, redirectUris: ['https:\\\\evil.example/cb'] }, 'redirectUris', /malformed/],
+    ['a backslash in the path', { ...code, redirectUris: ['https://app.example.com\\@evil.example/cb'] }, 'redirectUris', /malformed/],
+    ['a single slash', { ...code, redirectUris: ['https:/evil.example/cb'] }, 'redirectUris', /malformed/],
+    ['no slash', { ...code, redirectUris: ['https:evil.example/cb'] }, 'redirectUris', /malformed/],
+    ['no host', { ...code, redirectUris: ['https:///cb'] }, 'redirectUris', /no host/],
+    ['a host that is no domain name', { ...code, redirectUris: ['https://app!.example.com/cb'] }, 'redirectUris', /not a domain name/],
+    ['a zero-width space in the host', { ...code, redirectUris: ['https://app\u200B.example.com/cb'] }, 'redirectUris', /invisible or control characters/],
+    ['the same redirect URL twice, in two spellings', { ...code, redirectUris: ['https://app.example.com/cb', 'HTTPS://App.Example.com:443/cb'] }, 'redirectUris', /listed twice/],
     ['a space inside', { ...code, redirectUris: ['https://app.example.com/a b'] }, 'redirectUris', /spaces/],
     ['a redirect URL of 2001 characters', { ...code, redirectUris: [`https://app.example.com/${'a'.repeat(2001 - 24)}`] }, 'redirectUris', /at most 2000/],
     ['the same redirect URL twice', { ...code, redirectUris: ['https://app.example.com/cb', 'https://app.example.com/cb'] }, 'redirectUris', /listed twice/],
@@ -81,6 +104,7 @@ describe('createAuthClient accepts', () => {
     ['a private-use scheme for a native app', ['com.example.app:/oauth2redirect']],
     ['several at once', ['https://a.example.com/cb', 'http://localhost/cb']],
     ['exactly 2000 characters', [`https://app.example.com/${'a'.repeat(2000 - 24)}`]],
+    ['an IPv6 loopback without a port', ['http://[::1]/cb']],
   ])('%s redirect URLs, and oidc-provider takes the client as valid', async (_case, redirectUris) => {
     const result = await create({ name: `Accepts ${_case}`, grants: ['AUTHORIZATION_CODE'], redirectUris });
     expect(result.errors).toBeUndefined();
@@ -94,6 +118,30 @@ describe('createAuthClient accepts', () => {
     const name = `${'n'.repeat(254)}!`;
     const result = await create({ name: `  ${name}  `, grants: ['PASSWORD'] });
     expect(result.data?.createAuthClient.authClient.name).toBe(name);
+  });
+
+  it.each([
+    ['an upper-case scheme and host, and the default port', 'HTTPS://App.Example.COM:443/cb', 'https://app.example.com/cb'],
+    ['an internationalised host', 'https://bücher.example/cb', 'https://xn--bcher-kva.example/cb'],
+    ['no path', 'https://app.example.com', 'https://app.example.com/'],
+    ['dot segments', 'https://app.example.com/a/../cb', 'https://app.example.com/cb'],
+    ['http on 127.0.0.1 with the default port', 'http://127.0.0.1:80/cb', 'http://127.0.0.1/cb'],
+    ['a private-use scheme in capitals', 'COM.Example.App:/cb', 'com.example.app:/cb'],
+  ])('redirect URLs with %s, stored and given to oidc-provider in normal form', async (_case, typed, stored) => {
+    const result = await create({ name: `Normal form ${_case}`, grants: ['AUTHORIZATION_CODE'], redirectUris: [typed] });
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.createAuthClient.authClient.redirectUris).toEqual([stored]);
+    const { id } = (result.data!.createAuthClient.authClient as unknown as { id: string });
+    expect((await t.current.app.provider.Client.find(id))?.redirectUris).toEqual([stored]);
+  });
+
+  it.each([
+    ['composed (NFC)', 'Caf\u00e9 Bar'],
+    ['decomposed (NFD)', 'Cafe\u0301 Bar'],
+    ['with a no-break space', 'Caf\u00e9\u00a0Bar'],
+  ])('a name typed %s, stored composed (NFC) with plain spaces', async (_case, name) => {
+    const result = await create({ name: `${name} ${_case.length}`, grants: ['PASSWORD'] });
+    expect(result.data?.createAuthClient.authClient.name).toBe(`Caf\u00e9 Bar ${_case.length}`);
   });
 
   it('repeated grants, stored once', async () => {
@@ -111,12 +159,20 @@ describe('names are unique ignoring case and surrounding spaces', () => {
     ['the same name', 'Billing Portal'],
     ['another case', 'BILLING portal'],
     ['surrounding spaces', '  billing Portal \t'],
+    ['a no-break space', 'Billing\u00a0Portal'],
   ])('refuses %s', async (_case, name) => {
     const before = await countClients();
     const result = await create({ name, grants: ['PASSWORD'] });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
-    expect(result.errors?.[0]?.message).toBe(`An auth client named "${name.trim()}" already exists`);
+    expect(result.errors?.[0]?.message).toBe(`An auth client named "${name.trim().replace('\u00a0', ' ')}" already exists`);
     expect(await countClients()).toBe(before);
+  });
+
+  it('refuses a name that differs only in Unicode composition: Café typed composed, then decomposed', async () => {
+    expect((await create({ name: 'Caf\u00e9 Portal', grants: ['PASSWORD'] })).errors).toBeUndefined();
+    const result = await create({ name: 'CAFE\u0301 portal', grants: ['PASSWORD'] });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'name' });
+    expect(result.errors?.[0]?.message).toBe('An auth client named "CAF\u00c9 portal" already exists');
   });
 
   it('lets exactly one of ten parallel creates with one name succeed; the rest get BAD_USER_INPUT', async () => {

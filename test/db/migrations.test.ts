@@ -85,3 +85,29 @@ it('move the secret of a client made before secret rotation to auth_client_secre
     await storage.dispose();
   }
 });
+
+it('compose names stored decomposed (NFD), leaving any that would then collide with another for a person to rename', async () => {
+  const storage = await createTestStorage({ fresh: true });
+  const config = parseConfig({ LOG_LEVEL: 'silent', ...storage.env });
+  const database = await openDatabase(config, 'cli');
+  try {
+    await (await getMigrator(database.orm)).up({ to: 'Migration20261127141000_user_tokens' });
+    const em = database.orm.em.fork();
+    for (const name of ['Cafe\u0301 Portal', 'Cre\u0300me', 'cr\u00e8me', 'Plain']) {
+      await em.execute("insert into auth_clients (id, name, grants) values (gen_random_uuid(), ?, '{password}')", [name]);
+      await em.execute('insert into groups (id, name) values (gen_random_uuid(), ?)', [name]);
+    }
+  } finally {
+    await database.close();
+  }
+  const later = await startApp(storage);
+  try {
+    for (const table of ['auth_clients', 'groups']) {
+      const rows = await later.em().execute<Array<{ name: string }>>(`select name from ${table} where name <> 'Super Admins' order by name`);
+      expect(rows.map((row) => row.name).sort()).toEqual(['Caf\u00e9 Portal', 'Cre\u0300me', 'Plain', 'cr\u00e8me'].sort());
+    }
+  } finally {
+    await later.stop();
+    await storage.dispose();
+  }
+});

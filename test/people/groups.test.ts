@@ -63,9 +63,14 @@ describe('createGroup and updateGroup', () => {
     ['a taken name in another case', (taken: string) => ({ name: taken.toUpperCase() }), 'name'],
     ['an empty name', () => ({ name: '   ' }), 'name'],
     ['a name with control characters', () => ({ name: 'a\u0007b' }), 'name'],
+    ['a name with a right-to-left override', () => ({ name: `admins\u202E${unique()}` }), 'name'],
+    ['a name with a zero-width space', () => ({ name: `ad\u200Bmins-${unique()}` }), 'name'],
+    ['a name with a BOM', () => ({ name: `\uFEFFadmins-${unique()}` }), 'name'],
+    ['a taken name typed decomposed (NFD)', (taken: string) => ({ name: `${taken}-Cafe\u0301` }), 'name'],
     ['a too long description', () => ({ name: `g-${unique()}`, description: 'x'.repeat(1001) }), 'description'],
   ])('refuses %s with BAD_USER_INPUT on that field, on create and update', async (_case, input, field) => {
     const taken = `taken-${unique()}`;
+    await gql(CREATE, { input: { name: `${taken}-Caf\u00e9` } });
     const { id } = (await gql(CREATE, { input: { name: taken.toLowerCase() } })).data!.createGroup as { id: string };
     const other = await newGroup();
     expect(errorOf(await gql(CREATE, { input: Object.assign({ name: `n-${unique()}` }, input(taken)) }))).toMatchObject({ code: 'BAD_USER_INPUT', field });

@@ -75,6 +75,7 @@ describe('createUser', () => {
     ['a taken email in another case', (taken: TestUser) => ({ email: `${taken.username.toUpperCase()}@EXAMPLE.COM` }), 'email'],
     ['an invalid username', () => ({ username: 'no spaces allowed' }), 'username'],
     ['an invalid email', () => ({ email: 'not-an-email' }), 'email'],
+    ['an email with a zero-width space', () => ({ email: 'ad\u200Bmin@example.com' }), 'email'],
     ['a too short password', () => ({ password: 'short' }), 'password'],
     ['a password of 11 characters', () => ({ password: 'qz8#Lm2!Vr0' }), 'password'],
     ['a common password', () => ({ password: 'password1234' }), 'password'],

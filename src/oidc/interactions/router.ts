@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import { countSignInFailure } from '../../operations/metrics.js';
 import { isDatabaseUnavailable } from '../../shared/db-errors.js';
 import { RETRY_AFTER_SECONDS } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
+import { describeError, type Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
 import type { UserService } from '../../users/user.service.js';
 import type { ProviderRef } from '../provider.js';
@@ -183,7 +183,7 @@ export function createInteractionRouter({
       send(res, 503, errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then reload this page.'));
       return;
     }
-    logger.error('Interaction failed', { error: error instanceof Error ? error.stack : 'unknown' });
+    logger.error('Interaction failed', describeError(error));
     send(res, 500, errorPage('Something went wrong', 'Signing in failed on our side. Go back to the application and try again.'));
   });
 
