@@ -239,6 +239,8 @@ function answerAfterRevoking(changes: ChangeFeed) {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
     await next();
     if (ctx.method !== 'POST') return;
+    // A refused reuse is a 400; a 5xx (the database out of reach) revoked nothing, and must not wait on it again.
+    if (ctx.status >= 500) return;
     if (ctx.path === '/token/revocation' || ctx.path.startsWith('/session/end') || (ctx.path === '/token' && ctx.status >= 400)) {
       await changes.sync();
     }
