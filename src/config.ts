@@ -24,6 +24,25 @@ export interface Config {
   /** The longest a personal access token may live, and its default lifetime. */
   personalAccessTokenMaxDays: number;
   logLevel: 'silent' | 'error' | 'info';
+  /** What one GraphQL request may ask (graphql/limits.ts). */
+  graphqlLimits: GraphQLLimits;
+}
+
+/** Caps on one GraphQL request, and who may see the schema. */
+export interface GraphQLLimits {
+  /** Tokens in the document: the parser stops at the first one over. */
+  maxTokens: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Fields the answer may hold, each list counted as full (`first`, or its default page size). */
+  maxCost: number;
+  /** Root fields of a mutation, i.e. changes, per request. */
+  maxMutations: number;
+  /** Past this, no further field is resolved. */
+  timeoutMs: number;
+  /** Introspection and "Did you mean" suggestions for callers without a valid token (off with NODE_ENV=production). */
+  schemaForAnonymous: boolean;
 }
 
 /** Names the variable at fault; main prints it as one line and exits. */
@@ -113,6 +132,30 @@ function parseTrustProxy(env: Env): TrustProxy {
   return addresses;
 }
 
+/** A whole number variable from `min` to `max`, `fallback` when unset. */
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function parseGraphQLLimits(env: Env): GraphQLLimits {
+  return {
+    maxTokens: wholeNumber(env, 'GRAPHQL_MAX_TOKENS', 1000, 100, 100_000),
+    maxDepth: wholeNumber(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
+    maxAliases: wholeNumber(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 10_000),
+    maxDirectives: wholeNumber(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
+    maxCost: wholeNumber(env, 'GRAPHQL_MAX_COST', 10_000, 10, 100_000_000),
+    maxMutations: wholeNumber(env, 'GRAPHQL_MAX_MUTATIONS', 5, 1, 1000),
+    timeoutMs: wholeNumber(env, 'GRAPHQL_TIMEOUT_MS', 10_000, 1, 600_000),
+    schemaForAnonymous: optional(env, 'NODE_ENV') !== 'production',
+  };
+}
+
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const port = parsePort(env);
   const publicUrl = parseHttpUrl('PUBLIC_URL', optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
@@ -159,5 +202,6 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: parseTrustProxy(env),
     personalAccessTokenMaxDays: Number(patDays),
     logLevel,
+    graphqlLimits: parseGraphQLLimits(env),
   };
 }

@@ -29,8 +29,15 @@ export interface Viewer {
 
 export interface Context {
   readonly em: EntityManager;
-  /** Null only when the request carried no token at all. */
+  /**
+   * Null only when the request carried no token at all. Known from execution on: the token is looked up only once the
+   * operation has passed the limits (identifyViewer, called by graphql/limits.ts).
+   */
   viewer: Viewer | null;
+  /** The request came with an Authorization header: not an anonymous caller, unless its token fails. */
+  readonly hasCredentials: boolean;
+  /** Looks the token up, once; the viewer, or a refusal (401) for a bad token. */
+  readonly lookUpViewer: () => Promise<Viewer | null>;
   /** The caller's IP (as Express computes it, honouring TRUST_PROXY) and User-Agent. */
   readonly request: AuditRequest;
 }
@@ -103,19 +110,33 @@ export function createContextFactory({
     };
   }
 
-  return async ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {
+  // Nothing here waits on the database: a request refused by the limits costs no token lookup.
+  return ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {
     const header = req.headers.authorization;
     const request: AuditRequest = { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null };
-    const viewer = header === undefined ? null : await viewerFor(req, header);
+    let lookup: Promise<Viewer | null> | undefined;
     let em: EntityManager | undefined;
     // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none.
-    return {
+    return Promise.resolve({
       get em() {
         em ??= orm.em.fork();
         return em;
       },
-      viewer,
+      viewer: null,
+      hasCredentials: header !== undefined,
+      lookUpViewer: () => {
+        lookup ??= header === undefined ? Promise.resolve(null) : viewerFor(req, header);
+        return lookup;
+      },
       request,
-    };
+    });
   };
+}
+
+/**
+ * Sets the viewer from the request's token; before execution, after the limits. Apollo hands plugins and resolvers a
+ * copy of the context object, so this sets it on the copy they share.
+ */
+export async function identifyViewer(context: Context): Promise<void> {
+  context.viewer = await context.lookUpViewer();
 }

@@ -5,11 +5,12 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, ScopeMissing, ValidationFailed } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
-// Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
+// Codes Apollo, graphql-js, our rules and our limits (graphql/limits.ts) produce for the caller's own mistakes or a
+// request over its time budget (TIMEOUT); their messages are safe.
 const CALLER_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND',
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'TIMEOUT',
 ]);
 
 /** The input field named in a variable coercion message: `... at "input.grants[0]"; ...` -> `grants`. */
