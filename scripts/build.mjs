@@ -85,6 +85,18 @@ const builtinsThroughRequire = {
   },
 };
 
+// graphql's ES module build has a .mjs beside each of its files, which `graphql` itself resolves to (mainFields
+// below) but a deep import does not: graphql-armor's `graphql/language/parser` would bring in the CommonJS build too.
+const graphqlDeepImportsAsModules = {
+  name: 'graphql-deep-imports-as-modules',
+  setup(builder) {
+    builder.onResolve({ filter: /^graphql\/[\w/]+$/ }, async ({ path, resolveDir, kind }) => {
+      const resolved = await builder.resolve(`${path}.mjs`, { resolveDir, kind });
+      return resolved.errors.length === 0 ? { path: resolved.path } : undefined;
+    });
+  },
+};
+
 // main.js and cli.js stay tiny and load the big bundles with import(): the compile cache they turn on can only serve
 // modules loaded after it, so the bundles must not be the entry files themselves.
 const { outputFiles, metafile } = await build({
@@ -115,7 +127,7 @@ const { outputFiles, metafile } = await build({
   platform: 'node',
   target: 'node22',
   external: [...external, './run-service.js', './run-cli.js'],
-  plugins: [mikroOrmVersion, builtinsThroughRequire],
+  plugins: [mikroOrmVersion, builtinsThroughRequire, graphqlDeepImportsAsModules],
   // CommonJS packages inside an ES module bundle still call require() for Node's own modules and the externals.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'error',

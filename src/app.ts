@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { OperationTypeNode } from 'graphql';
@@ -17,6 +18,7 @@ import { AuditLog } from './audit/audit-log.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError, serviceUnavailableAs503 } from './graphql/format-error.js';
+import { graphqlLimits } from './graphql/limits.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
 import { deleteExpiredPayloads } from './oidc/adapter.js';
 import { ClientStore } from './oidc/client-store.js';
@@ -107,11 +109,15 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     }
     const server = createServer(app);
 
+    const limits = graphqlLimits(config.graphqlLimits);
     const apollo = new ApolloServer<Context>({
       schema: await buildGraphQLSchema(services),
       formatError: createFormatError(logger),
       includeStacktraceInErrorResponses: false,
+      // Allowed here, refused per caller by the limits (anonymous callers in production); they also look the token up.
       introspection: true,
+      parseOptions: limits.parseOptions,
+      validationRules: limits.validationRules,
       // main.ts owns signal handling and stops everything in order.
       stopOnTerminationSignals: false,
       // No cache hints are used, and the default cache-control plugin costs time on every request.
@@ -123,6 +129,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // Apollo would load its tracing protobufs at every start for this plugin, which only acts on a federated
         // subgraph's schema, never ours.
         ApolloServerPluginInlineTraceDisabled(),
+        limits.plugin,
+        // The playground in production too: it shows the schema once given a token in its connection settings.
+        ApolloServerPluginLandingPageLocalDefault(),
         // A mutation answers only once this instance has heard its own changes: the caller's next request sees them.
         {
           requestDidStart: () => Promise.resolve({

@@ -33,6 +33,25 @@ export interface Config {
   shutdownGraceMs: number;
   /** When set, /metrics needs `Authorization: Bearer <this>`; unset, /metrics is open. */
   metricsToken: string | undefined;
+  /** What one GraphQL request may ask (graphql/limits.ts). */
+  graphqlLimits: GraphQLLimits;
+}
+
+/** Caps on one GraphQL request, and who may see the schema. */
+export interface GraphQLLimits {
+  /** Tokens in the document: the parser stops at the first one over. */
+  maxTokens: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Fields the answer may hold, each list counted as full (`first`, or its default page size). */
+  maxCost: number;
+  /** Root fields of a mutation, i.e. changes, per request. */
+  maxMutations: number;
+  /** Past this, no further field is resolved. */
+  timeoutMs: number;
+  /** Introspection and "Did you mean" suggestions for callers without a valid token (off with NODE_ENV=production). */
+  schemaForAnonymous: boolean;
 }
 
 /** Names the variable at fault; main prints it as one line and exits. */
@@ -122,13 +141,13 @@ function parseTrustProxy(env: Env): TrustProxy {
   return addresses;
 }
 
-/** A duration in milliseconds, a whole number within [min, max]. */
-function parseMs(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number variable from `min` to `max`, `fallback` when unset. */
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw.trim());
   if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
-    throw new ConfigError(name, `must be a whole number of milliseconds from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
 }
@@ -138,10 +157,23 @@ function parseOperations(env: Env): Pick<Config, 'databaseConnectTimeoutMs' | 'd
   const metricsToken = optional(env, 'METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (try: openssl rand -base64 24)');
   return {
-    databaseConnectTimeoutMs: parseMs(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
-    databaseStatementTimeoutMs: parseMs(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 3000, 100, 3_600_000),
-    shutdownGraceMs: parseMs(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
+    databaseConnectTimeoutMs: wholeNumber(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+    databaseStatementTimeoutMs: wholeNumber(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 3000, 100, 3_600_000),
+    shutdownGraceMs: wholeNumber(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 3_600_000),
     metricsToken,
+  };
+}
+
+function parseGraphQLLimits(env: Env): GraphQLLimits {
+  return {
+    maxTokens: wholeNumber(env, 'GRAPHQL_MAX_TOKENS', 1000, 100, 100_000),
+    maxDepth: wholeNumber(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 100),
+    maxAliases: wholeNumber(env, 'GRAPHQL_MAX_ALIASES', 15, 0, 10_000),
+    maxDirectives: wholeNumber(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
+    maxCost: wholeNumber(env, 'GRAPHQL_MAX_COST', 10_000, 10, 100_000_000),
+    maxMutations: wholeNumber(env, 'GRAPHQL_MAX_MUTATIONS', 5, 1, 1000),
+    timeoutMs: wholeNumber(env, 'GRAPHQL_TIMEOUT_MS', 10_000, 1, 600_000),
+    schemaForAnonymous: optional(env, 'NODE_ENV') !== 'production',
   };
 }
 
@@ -192,5 +224,6 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     personalAccessTokenMaxDays: Number(patDays),
     logLevel,
     ...parseOperations(env),
+    graphqlLimits: parseGraphQLLimits(env),
   };
 }

@@ -31,8 +31,15 @@ export interface Viewer {
 
 export interface Context {
   readonly em: EntityManager;
-  /** Null only when the request carried no token at all. */
+  /**
+   * Null only when the request carried no token at all. Known from execution on: the token is looked up only once the
+   * operation has passed the limits (identifyViewer, called by graphql/limits.ts).
+   */
   viewer: Viewer | null;
+  /** The request came with an Authorization header: not an anonymous caller, unless its token fails. */
+  readonly hasCredentials: boolean;
+  /** Looks the token up, once; the viewer, or a refusal (401) for a bad token. */
+  readonly lookUpViewer: () => Promise<Viewer | null>;
   /** The caller's IP (as Express computes it, honouring TRUST_PROXY) and User-Agent. */
   readonly request: AuditRequest;
 }
@@ -105,23 +112,37 @@ export function createContextFactory({
     };
   }
 
-  return async ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {
+  // Nothing here waits on the database: a request refused by the limits costs no token lookup.
+  return ({ req }: { req: IncomingMessage & { ip?: string } }): Promise<Context> => {
     const header = req.headers.authorization;
     const request: AuditRequest = { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null };
-    const viewer = header === undefined ? null : await viewerFor(req, header).catch((error: unknown) => {
-      // The token (or its DPoP proof) could not be looked up: it may well be good, so never UNAUTHENTICATED, which
-      // would make a client throw it away.
-      throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
-    });
+    let lookup: Promise<Viewer | null> | undefined;
     let em: EntityManager | undefined;
-    // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none.
-    return {
-      get em() {
-        em ??= orm.em.fork();
-        return em;
+    // Forked on first use: most requests (lists, the viewer) read through plain SQL and need none. The getter sits on
+    // the prototype: Apollo copies the context's own properties for each request, which would call it every time.
+    const lazy = Object.create(null, {
+      em: { get: () => { em ??= orm.em.fork(); return em; } },
+    }) as Pick<Context, 'em'>;
+    return Promise.resolve(Object.assign(Object.create(lazy) as Context, {
+      viewer: null,
+      hasCredentials: header !== undefined,
+      lookUpViewer: () => {
+        lookup ??= header === undefined ? Promise.resolve(null) : viewerFor(req, header).catch((error: unknown) => {
+          // The token (or its DPoP proof) could not be looked up: it may well be good, so never UNAUTHENTICATED,
+          // which would make a client throw it away.
+          throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
+        });
+        return lookup;
       },
-      viewer,
       request,
-    };
+    }));
   };
+}
+
+/**
+ * Sets the viewer from the request's token; before execution, after the limits. Apollo hands plugins and resolvers a
+ * copy of the context object, so this sets it on the copy they share.
+ */
+export async function identifyViewer(context: Context): Promise<void> {
+  context.viewer = await context.lookUpViewer();
 }

@@ -9,11 +9,12 @@ import {
 } from '../shared/errors.js';
 import { describeError, type Logger } from '../shared/logger.js';
 
-// Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
+// Codes Apollo, graphql-js, our rules and our limits (graphql/limits.ts) produce for the caller's own mistakes or a
+// request over its time budget (TIMEOUT); their messages are safe.
 const CALLER_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE',
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE', 'TIMEOUT',
 ]);
 
 const UNAVAILABLE_MESSAGE = new DatabaseUnavailable().message;

@@ -1,6 +1,6 @@
 // Builds the executable schema: type-graphql resolvers wired to this app's services, wrapped in the shield rules.
 import type { GraphQLSchema } from 'graphql';
-import { applyMiddleware } from 'graphql-middleware';
+import { applyMiddleware, applyMiddlewareToDeclaredResolvers } from 'graphql-middleware';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { AuthClientResolver } from '../auth-clients/auth-client.resolver.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
@@ -14,6 +14,7 @@ import { UserResolver } from '../users/user.resolver.js';
 import type { UserService } from '../users/user.service.js';
 import { GroupResolver } from '../users/group.resolver.js';
 import type { GroupService } from '../users/group.service.js';
+import { timeBudget } from './limits.js';
 import { rules } from './rules.js';
 
 export interface SchemaServices {
@@ -48,8 +49,10 @@ export function buildBareSchema(services: SchemaServices, { selfCheck = true } =
 
 /**
  * The service's schema. It comes from the code alone, so type-graphql's self-check gives every start the answer that
- * print-schema.ts (and with it test/schema.test.ts) already got; Apollo still asserts the schema valid on start.
+ * print-schema.ts (and with it test/schema.test.ts) already got; Apollo still asserts the schema valid on start. The
+ * time budget (graphql/limits.ts) guards every field with a resolver of its own, inside the rules.
  */
 export async function buildGraphQLSchema(services: SchemaServices): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(services, { selfCheck: false }), rules);
+  const bare = await buildBareSchema(services, { selfCheck: false });
+  return applyMiddleware(applyMiddlewareToDeclaredResolvers(bare, timeBudget), rules);
 }
