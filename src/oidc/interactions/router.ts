@@ -46,6 +46,20 @@ function scopesAsked(details: Details): string[] {
   return requested.filter(isKnownScope);
 }
 
+/**
+ * A form the body parser refused (too large, too many fields, unreadable): the sender's fault, answered with its 4xx
+ * and a page, not logged as our error. body-parser marks these errors with a 4xx `status` and `expose`.
+ */
+function formRefusal(error: unknown): { status: number; title: string; message: string } | undefined {
+  const { status, expose, type } = (error ?? {}) as { status?: unknown; expose?: unknown; type?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || expose !== true) return undefined;
+  if (status === 413) {
+    const what = type === 'parameters.too.many' ? 'has too many fields' : 'is too large';
+    return { status, title: 'The form sent was too large', message: `The form ${what}. Go back, reload the page and try again.` };
+  }
+  return { status, title: 'The form could not be read', message: 'Go back, reload the page and try again.' };
+}
+
 export function createInteractionRouter({
   providers, orm, secrets, users, logger,
 }: InteractionDeps): Router {
@@ -173,6 +187,11 @@ export function createInteractionRouter({
 
   // Anything that goes wrong in here (Express 5 routes rejected promises here too) is shown as a page, never a stack.
   router.use('/oidc/interaction', (error: unknown, _req: Request, res: Response, _next: express.NextFunction) => {
+    const refused = formRefusal(error);
+    if (refused) {
+      send(res, refused.status, errorPage(refused.title, refused.message));
+      return;
+    }
     logger.error('Interaction failed', { error: error instanceof Error ? error.stack : 'unknown' });
     send(res, 500, errorPage('Something went wrong', 'Signing in failed on our side. Go back to the application and try again.'));
   });
