@@ -24,6 +24,21 @@ export interface Config {
   /** The longest a personal access token may live, and its default lifetime. */
   personalAccessTokenMaxDays: number;
   logLevel: 'silent' | 'error' | 'info';
+  /** Brute-force protection of every password check (users/password-attempts.ts). */
+  signInLimits: SignInLimits;
+}
+
+/** How many password guesses a username and an address get (SIGN_IN_* variables). */
+export interface SignInLimits {
+  /** Failures of one username before it must wait. */
+  maxFailures: number;
+  /** The first wait; it doubles with each further failure... */
+  lockSeconds: number;
+  /** ...up to this. */
+  maxLockSeconds: number;
+  /** Failed attempts from one address (any usernames) within the window, after which it gets 429 until the window ends. */
+  ipMaxFailures: number;
+  ipWindowSeconds: number;
 }
 
 /** Names the variable at fault; main prints it as one line and exits. */
@@ -113,6 +128,29 @@ function parseTrustProxy(env: Env): TrustProxy {
   return addresses;
 }
 
+/** A whole number from `min` to `max`, or `fallback` when unset. */
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+const DAY_SECONDS = 86400;
+
+function parseSignInLimits(env: Env): SignInLimits {
+  const lockSeconds = wholeNumber(env, 'SIGN_IN_LOCK_SECONDS', 30, 1, DAY_SECONDS);
+  return {
+    maxFailures: wholeNumber(env, 'SIGN_IN_MAX_FAILURES', 5, 1, 1000),
+    lockSeconds,
+    maxLockSeconds: wholeNumber(env, 'SIGN_IN_MAX_LOCK_SECONDS', Math.max(900, lockSeconds), lockSeconds, DAY_SECONDS),
+    ipMaxFailures: wholeNumber(env, 'SIGN_IN_IP_MAX_FAILURES', 100, 1, 1_000_000),
+    ipWindowSeconds: wholeNumber(env, 'SIGN_IN_IP_WINDOW_SECONDS', 900, 1, DAY_SECONDS),
+  };
+}
+
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const port = parsePort(env);
   const publicUrl = parseHttpUrl('PUBLIC_URL', optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
@@ -159,5 +197,6 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy: parseTrustProxy(env),
     personalAccessTokenMaxDays: Number(patDays),
     logLevel,
+    signInLimits: parseSignInLimits(env),
   };
 }

@@ -3,6 +3,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError, ScopeMissing, ValidationFailed } from '../shared/errors.js';
+import { TooManyAttempts } from '../users/password-attempts.js';
 import type { Logger } from '../shared/logger.js';
 
 // Codes Apollo, graphql-js and our rules produce for the caller's own mistakes; their messages are safe.
@@ -32,6 +33,7 @@ export function createFormatError(logger: Logger) {
         if (original.problems.length > 1) extensions.problems = original.problems;
       }
       if (original instanceof ScopeMissing) extensions.requiredScope = original.requiredScope;
+      if (original instanceof TooManyAttempts) extensions.retryAfter = original.retryAfterSeconds;
       return {
         message: original.message, locations, path, extensions,
       };

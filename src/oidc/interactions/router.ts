@@ -5,13 +5,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
-import type { UserService } from '../../users/user.service.js';
+import { TooManyAttempts } from '../../users/password-attempts.js';
+import type { UserRecord, UserService } from '../../users/user.service.js';
 import type { ProviderRef } from '../provider.js';
 import { isKnownScope } from '../../access-control/scopes.js';
 import { OidcConsent } from '../consent.entity.js';
 import { formTargets, pageHeaders } from './headers.js';
 import {
-  consentPage, errorPage, loginPage, STYLESHEET, STYLESHEET_PATH,
+  consentPage, errorPage, loginPage, STYLESHEET, STYLESHEET_PATH, type LoginPage,
 } from './pages.js';
 
 export interface InteractionDeps {
@@ -97,14 +98,14 @@ export function createInteractionRouter({
   const targetsOf = (details: Details) => formTargets(details.params.redirect_uri as string | undefined);
   const base = (uid: string) => `/oidc/interaction/${encodeURIComponent(uid)}`;
 
-  function renderLogin(res: Response, details: Details, name: string, login?: string, failed = false): void {
-    send(res, failed ? 401 : 200, loginPage({
+  function renderLogin(res: Response, details: Details, name: string, login?: string, refusal?: LoginPage['refusal']): void {
+    send(res, refusal === 'too-many-attempts' ? 429 : refusal ? 401 : 200, loginPage({
       action: `${base(details.uid)}/login`,
       abortAction: `${base(details.uid)}/abort`,
       csrf: csrfFor(details.uid),
       clientName: name,
       login: login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
-      failed,
+      refusal,
     }), targetsOf(details));
   }
 
@@ -145,9 +146,18 @@ export function createInteractionRouter({
     const body = req.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const user = login && password ? await users.authenticate(login, password) : null;
+    let user: UserRecord | null;
+    try {
+      user = login && password ? await users.authenticate(login, password, req.ip ?? req.socket.remoteAddress ?? '') : null;
+    } catch (error) {
+      if (!(error instanceof TooManyAttempts)) throw error;
+      // One page for both limits, for a user who exists or not.
+      res.set('Retry-After', String(error.retryAfterSeconds));
+      renderLogin(res, details, await clientName(details.params.client_id), login, 'too-many-attempts');
+      return;
+    }
     if (!user) {
-      renderLogin(res, details, await clientName(details.params.client_id), login, true);
+      renderLogin(res, details, await clientName(details.params.client_id), login, 'wrong-credentials');
       return;
     }
     await users.recordSignIn(user.id);
