@@ -22,8 +22,8 @@ export class TooManyAttempts extends DomainError {
 }
 
 const TABLE = 'sign_in_attempts';
-// A username's failures are forgotten this long after the first of them (Keycloak's default "failure reset time"),
-// or at once when the password is right.
+// A username's failures are forgotten this long after the first of them, or after its last wait (Keycloak's default
+// "failure reset time"), or at once when the password is right.
 const FAILURE_MEMORY_SECONDS = 12 * 3600;
 
 /** The limiter's count after taking a point, whether or not it went over (the library rejects with it then). */
@@ -152,15 +152,21 @@ export class PasswordAttempts {
     await this.#checking.reward(user);
     // A failure in turn sets the next wait. Another failure that reaches maxFailures sets one only if it can take the
     // turn, so when none is under way or set already: a wait is never doubled by checks that ran side by side.
-    if (takesTurn || (failures >= maxFailures && (await take(this.#turns, user)).consumedPoints === 1)) await this.#wait(user);
+    if (takesTurn || (failures >= maxFailures && (await take(this.#turns, user)).consumedPoints === 1)) await this.#wait(user, failures);
     return null;
   }
 
   /** Sets the username's next wait: lockSeconds the first time, twice the last one after, up to maxLockSeconds. */
-  async #wait(user: string): Promise<void> {
+  async #wait(user: string, failures: number): Promise<void> {
     const { consumedPoints: waits } = await this.#waits.penalty(user);
     const wait = Math.min(this.limits.lockSeconds * 2 ** (waits - 1), this.limits.maxLockSeconds);
-    await this.#turns.block(user, wait);
+    // Kept for the failure memory from this wait on, not from the first failure: a long attack never finds them
+    // forgotten. A username that waits counts as failed maxFailures times at least, so every attempt takes a turn.
+    await Promise.all([
+      this.#turns.block(user, wait),
+      this.#waits.set(user, waits, FAILURE_MEMORY_SECONDS),
+      this.#failures.set(user, Math.max(failures, this.limits.maxFailures), FAILURE_MEMORY_SECONDS),
+    ]);
   }
 
   #refuse(limit: 'username' | 'ip', msBeforeNext: number): TooManyAttempts {
