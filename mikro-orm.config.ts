@@ -11,8 +11,9 @@ import { OidcConsent } from './src/oidc/consent.entity.js';
 import { Setting } from './src/db/setting.entity.js';
 import { PersonalAccessToken } from './src/personal-access-tokens/personal-access-token.entity.js';
 import { AuditEvent } from './src/audit/audit-event.entity.js';
+import { SignInAttempt } from './src/users/sign-in-attempt.entity.js';
 
-export const entities = [User, Group, Permission, AuthClient, AuthClientSecret, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting, AuditEvent];
+export const entities = [User, Group, Permission, AuthClient, AuthClientSecret, PersonalAccessToken, OidcPayload, OidcConsent, CryptoKey, Setting, AuditEvent, SignInAttempt];
 
 /** Where to connect: a server URL, or the embedded database's socket folder. */
 export type Connection =

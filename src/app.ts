@@ -27,6 +27,7 @@ import { createInteractionRouter } from './oidc/interactions/router.js';
 import { createLogger, describeError, type Logger } from './shared/logger.js';
 import { Secrets } from './shared/secrets.js';
 import { UserService } from './users/user.service.js';
+import { PasswordAttempts } from './users/password-attempts.js';
 import { GroupService } from './users/group.service.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
 import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
@@ -81,7 +82,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     await migrate(database);
     const secrets = new Secrets(await resolveAppKey(config));
     changes = await database.openChangeFeed(logger);
-    const users = new UserService(sql, secrets);
+    const passwordAttempts = new PasswordAttempts(sql, secrets, config.signInLimits);
+    const users = new UserService(sql, secrets, passwordAttempts);
     const accessControl = new AccessControlService();
     const authClients = new AuthClientService(secrets, sql, changes, logger);
     const { keys, createdAdmin } = await bootstrap(orm, sql, config, secrets, users);
@@ -174,6 +176,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
 
     const sweep = setInterval(() => {
       deleteExpiredPayloads(sql).catch((error: unknown) => logger.error('Sweeping expired tokens failed', describeError(error)));
+      passwordAttempts.sweep().catch((error: unknown) => logger.error('Sweeping lapsed sign-in counts failed', describeError(error)));
     }, SWEEP_INTERVAL_MS);
     sweep.unref();
     const refreshKeys = () => providers.refresh();

@@ -35,6 +35,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** What one GraphQL request may ask (graphql/limits.ts). */
   graphqlLimits: GraphQLLimits;
+  /** Brute-force protection of every password check (users/password-attempts.ts). */
+  signInLimits: SignInLimits;
 }
 
 /** Caps on one GraphQL request, and who may see the schema. */
@@ -52,6 +54,19 @@ export interface GraphQLLimits {
   timeoutMs: number;
   /** Introspection and "Did you mean" suggestions for callers without a valid token (off with NODE_ENV=production). */
   schemaForAnonymous: boolean;
+}
+
+/** How many password guesses a username and an address get (SIGN_IN_* variables). */
+export interface SignInLimits {
+  /** Failures of one username before it must wait. */
+  maxFailures: number;
+  /** The first wait; it doubles with each further failure... */
+  lockSeconds: number;
+  /** ...up to this. */
+  maxLockSeconds: number;
+  /** Failed attempts from one address (any usernames) within the window, after which it gets 429 until the window ends. */
+  ipMaxFailures: number;
+  ipWindowSeconds: number;
 }
 
 /** Names the variable at fault; main prints it as one line and exits. */
@@ -177,6 +192,19 @@ function parseGraphQLLimits(env: Env): GraphQLLimits {
   };
 }
 
+const DAY_SECONDS = 86400;
+
+function parseSignInLimits(env: Env): SignInLimits {
+  const lockSeconds = wholeNumber(env, 'SIGN_IN_LOCK_SECONDS', 30, 1, DAY_SECONDS);
+  return {
+    maxFailures: wholeNumber(env, 'SIGN_IN_MAX_FAILURES', 5, 1, 1000),
+    lockSeconds,
+    maxLockSeconds: wholeNumber(env, 'SIGN_IN_MAX_LOCK_SECONDS', Math.max(900, lockSeconds), lockSeconds, DAY_SECONDS),
+    ipMaxFailures: wholeNumber(env, 'SIGN_IN_IP_MAX_FAILURES', 100, 1, 1_000_000),
+    ipWindowSeconds: wholeNumber(env, 'SIGN_IN_IP_WINDOW_SECONDS', 900, 1, DAY_SECONDS),
+  };
+}
+
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const port = parsePort(env);
   const publicUrl = parseHttpUrl('PUBLIC_URL', optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
@@ -225,5 +253,6 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     logLevel,
     ...parseOperations(env),
     graphqlLimits: parseGraphQLLimits(env),
+    signInLimits: parseSignInLimits(env),
   };
 }

@@ -8,6 +8,7 @@ import {
   DatabaseUnavailable, DomainError, RETRY_AFTER_SECONDS, ScopeMissing, ValidationFailed,
 } from '../shared/errors.js';
 import { describeError, type Logger } from '../shared/logger.js';
+import { TooManyAttempts } from '../users/password-attempts.js';
 
 // Codes Apollo, graphql-js, our rules and our limits (graphql/limits.ts) produce for the caller's own mistakes or a
 // request over its time budget (TIMEOUT); their messages are safe.
@@ -63,6 +64,7 @@ export function createFormatError(logger: Logger) {
         if (original.problems.length > 1) extensions.problems = original.problems;
       }
       if (original instanceof ScopeMissing) extensions.requiredScope = original.requiredScope;
+      if (original instanceof TooManyAttempts) extensions.retryAfter = original.retryAfterSeconds;
       return {
         message: original.message, locations, path, extensions,
       };

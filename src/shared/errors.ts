@@ -1,6 +1,6 @@
 // Domain errors: each carries a GraphQL error code and a message that is safe to show to the caller.
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'TOO_MANY_ATTEMPTS';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;

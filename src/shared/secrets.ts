@@ -4,7 +4,7 @@ import {
 } from 'node:crypto';
 
 /** What a derived key is for; each purpose gets its own key, so one use can never stand in for another. */
-export type KeyPurpose = 'client-secret' | 'oidc-id' | 'oidc-payload' | 'key-encryption' | 'app-key-check' | 'csrf';
+export type KeyPurpose = 'client-secret' | 'oidc-id' | 'oidc-payload' | 'key-encryption' | 'app-key-check' | 'csrf' | 'sign-in-attempts';
 
 /** A high-entropy random value, base64url encoded (256 bits by default). */
 export function randomToken(bytes = 32): string {

@@ -101,7 +101,7 @@ export class UserResolver {
   ): Promise<UserType> {
     const self = context.viewer?.user?.id === id;
     return this.#type(await this.service.setPassword(id, password, {
-      currentPassword, requireCurrent: self, keepSessionUid: self ? context.viewer?.sessionUid : null,
+      currentPassword, requireCurrent: self, keepSessionUid: self ? context.viewer?.sessionUid : null, ip: context.request.ip,
     }, callerOf(context), auditSourceOf(context)));
   }
 
@@ -113,7 +113,7 @@ export class UserResolver {
   ): Promise<UserType> {
     const viewer = signedInUserOf(context);
     return this.#type(await this.service.setPassword(viewer.id, newPassword, {
-      currentPassword, requireCurrent: true, keepSessionUid: context.viewer?.sessionUid, field: 'newPassword',
+      currentPassword, requireCurrent: true, keepSessionUid: context.viewer?.sessionUid, field: 'newPassword', ip: context.request.ip,
     }, callerOf(context), auditSourceOf(context)));
   }
 

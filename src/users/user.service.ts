@@ -20,6 +20,7 @@ import {
 import { passwordProblem, type PasswordOwner } from '../shared/password-policy.js';
 import { hashPassword, verifyPassword } from '../shared/passwords.js';
 import type { Secrets } from '../shared/secrets.js';
+import type { PasswordAttempts } from './password-attempts.js';
 import { User } from './user.entity.js';
 import { INVISIBLE_CHARACTERS, invisibleCharactersProblem } from '../shared/text.js';
 
@@ -121,7 +122,8 @@ const cursorOf = (user: PersonRecord) => encodeCursor([user.username.toLowerCase
 const LAST_SUPER_ADMIN_LOCK = 0x73757061;
 
 export class UserService {
-  constructor(private readonly sql: Sql, private readonly secrets?: Secrets) {}
+  /** `attempts`: the brute-force limits every password check goes through; needed to check passwords. */
+  constructor(private readonly sql: Sql, private readonly secrets?: Secrets, private readonly attempts?: PasswordAttempts) {}
 
   /** Creates a user, and its `user.created` audit event in the same transaction. */
   async create(em: EntityManager, draft: UserDraft, source: AuditSource = CLI_SOURCE): Promise<User> {
@@ -174,9 +176,14 @@ export class UserService {
 
   /**
    * The active user with these credentials, or null. Username or email, any case. Takes one argon2 verification
-   * whether or not the user exists, so timing does not tell.
+   * whether or not the user exists, so timing does not tell. Under the brute-force limits (password-attempts.ts) for
+   * the login as typed and the caller's address `ip`: TooManyAttempts, with nothing checked, once they refuse.
    */
-  async authenticate(login: string, password: string): Promise<UserRecord | null> {
+  async authenticate(login: string, password: string, ip: string): Promise<UserRecord | null> {
+    return this.#attempts().check(login, ip, () => this.#authenticate(login, password));
+  }
+
+  async #authenticate(login: string, password: string): Promise<UserRecord | null> {
     const key = login.trim().toLowerCase();
     // PostgreSQL text cannot hold NUL; such a login can match nobody, so do not send it.
     const user = key === '' || key.includes('\u0000') ? undefined : await this.sql.one<UserRecord & { passwordHash: string; isActive: boolean }>(
@@ -299,7 +306,11 @@ export class UserService {
   async setPassword(
     id: string,
     password: string,
-    options: { currentPassword?: string | null; requireCurrent: boolean; keepSessionUid?: string | null; field?: string },
+    options: {
+      currentPassword?: string | null; requireCurrent: boolean; keepSessionUid?: string | null; field?: string;
+      /** The caller's address: the current password's check counts against it, as a sign-in does. */
+      ip?: string | null;
+    },
     caller: Caller = CLI_CALLER,
     source: AuditSource = CLI_SOURCE,
   ): Promise<PersonRecord> {
@@ -311,7 +322,9 @@ export class UserService {
     if (!current) throw userNotFound(id);
     if (options.requireCurrent) {
       const given = options.currentPassword ?? '';
-      if (!(await verifyPassword(given, current.passwordHash))) throw ValidationFailed.of('currentPassword', 'The current password is not right');
+      // A guess at the password like any sign-in: the same limits, counted for the username.
+      const right = await this.#attempts().check(current.username, options.ip ?? '', async () => (await verifyPassword(given, current.passwordHash)) || null);
+      if (!right) throw ValidationFailed.of('currentPassword', 'The current password is not right');
     } else {
       checkMayActOn(caller, current, 'set their password');
     }
@@ -411,6 +424,11 @@ export class UserService {
   async #endEverything(tx: SqlTransaction, id: string): Promise<void> {
     await revokeUserTokens(tx, this.#secrets(), id);
     await revokeUserPersonalAccessTokens(tx, id);
+  }
+
+  #attempts(): PasswordAttempts {
+    if (!this.attempts) throw new Error('UserService needs the PasswordAttempts to check a password');
+    return this.attempts;
   }
 
   #secrets(): Secrets {

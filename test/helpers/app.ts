@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createApp, type App } from '../../src/app.js';
 import type { ChangeChannel } from '../../src/db/change-feed.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { createTestStorage, type TestStorage } from './storage.js';
 
 export interface TestApp {
@@ -38,12 +38,13 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startApp(storage: TestStorage, env: Record<string, string> = {}): Promise<TestApp> {
+/** `logger`: to see what the service logs (else it logs at LOG_LEVEL, silent unless `env` says otherwise). */
+export async function startApp(storage: TestStorage, env: Record<string, string> = {}, logger?: Logger): Promise<TestApp> {
   const port = await freePort();
   const config = parseConfig({
     LOG_LEVEL: 'silent', ...storage.env, PORT: String(port), ...env,
   });
-  const app = await createApp(config, createLogger(config.logLevel));
+  const app = await createApp(config, logger ?? createLogger(config.logLevel));
   await new Promise<void>((resolve) => { app.server.listen(config.port, '127.0.0.1', resolve); });
   return {
     app,
@@ -57,12 +58,12 @@ export async function startApp(storage: TestStorage, env: Record<string, string>
 }
 
 /** The usual case: a test file's own database and service, torn down after the file. */
-export function useTestApp(env: Record<string, string> = {}): { current: TestApp } {
+export function useTestApp(env: Record<string, string> = {}, logger?: Logger): { current: TestApp } {
   const holder = {} as { current: TestApp };
   let storage: TestStorage | undefined;
   beforeAll(async () => {
     storage = await createTestStorage();
-    holder.current = await startApp(storage, env);
+    holder.current = await startApp(storage, env, logger);
   });
   afterAll(async () => {
     await holder.current?.stop();

@@ -17,7 +17,8 @@ export interface Form {
 export class FormBrowser {
   readonly jar = new CookieJar();
 
-  constructor(private readonly stopAt: string[]) {}
+  /** `headers`: sent with every request, e.g. the X-Forwarded-For of a proxy in front. */
+  constructor(private readonly stopAt: string[], private readonly headers: Record<string, string> = {}) {}
 
   /** Requests `url` and follows redirects; returns the page reached, or the redirect URI's URL without fetching it. */
   async open(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Page> {
@@ -28,7 +29,7 @@ export class FormBrowser {
       if (this.stopAt.some((prefix) => target.startsWith(prefix))) {
         return { url: target, status: 0, headers: new Headers(), html: '' };
       }
-      const headers: Record<string, string> = { cookie: await this.jar.getCookieString(target) };
+      const headers: Record<string, string> = { ...this.headers, cookie: await this.jar.getCookieString(target) };
       if (body) headers['content-type'] = 'application/x-www-form-urlencoded';
       const response = await fetch(target, { method, headers, body, redirect: 'manual' });
       for (const cookie of response.headers.getSetCookie()) await this.jar.setCookie(cookie, target);

@@ -14,6 +14,7 @@ import { Migration20261127132000_audit_log } from './Migration20261127132000_aud
 import { Migration20261127133000_client_credentials } from './Migration20261127133000_client_credentials.js';
 import { Migration20261127140000_people } from './Migration20261127140000_people.js';
 import { Migration20261127141000_user_tokens } from './Migration20261127141000_user_tokens.js';
+import { Migration20261127150000_sign_in_attempts } from './Migration20261127150000_sign_in_attempts.js';
 import { Migration20261127151108_nfc_names } from './Migration20261127151108_nfc_names.js';
 
 // Exactly one class per name: the type checker refuses a missing or an extra one.
@@ -30,6 +31,7 @@ const classes: Record<MigrationName, MigrationObject['class']> = {
   Migration20261127133000_client_credentials,
   Migration20261127140000_people,
   Migration20261127141000_user_tokens,
+  Migration20261127150000_sign_in_attempts,
   Migration20261127151108_nfc_names,
 };
 

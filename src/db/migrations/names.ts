@@ -13,6 +13,7 @@ export const MIGRATION_NAMES = [
   'Migration20261127133000_client_credentials',
   'Migration20261127140000_people',
   'Migration20261127141000_user_tokens',
+  'Migration20261127150000_sign_in_attempts',
   'Migration20261127151108_nfc_names',
 ] as const;
 

@@ -2,11 +2,12 @@
 // desktop apps. It checks the user's password and issues tokens exactly like the built-in grants do, bound to the key
 // of a DPoP proof (RFC 9449) when the request carries one.
 import { errors, type Provider, type TokenEndpointGrantContext } from 'oidc-provider';
+import { TooManyAttempts } from '../../users/password-attempts.js';
 import type { UserService } from '../../users/user.service.js';
 import { randomToken } from '../../shared/secrets.js';
 import { isKnownScope, parseScope } from '../../access-control/scopes.js';
 import { accountFor } from '../account.js';
-import { countSignInFailure } from '../../operations/metrics.js';
+import { countSignInFailure, countThrottledAttempt } from '../../operations/metrics.js';
 import {
   applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, setIdTokenScope, validateDpop,
 } from '../provider-internals.js';
@@ -15,6 +16,21 @@ export const PASSWORD_GRANT = 'password';
 const parameters = ['username', 'password', 'scope'] as const;
 
 type PasswordParams = { username?: string; password?: string };
+
+/** The brute-force limits refused the attempt unchecked (users/password-attempts.ts), with Retry-After. */
+function refusal(ctx: TokenEndpointGrantContext<PasswordParams>, refused: TooManyAttempts): errors.OIDCProviderError {
+  ctx.set('Retry-After', String(refused.retryAfterSeconds));
+  if (refused.limit === 'username') {
+    // The same for a username nobody has: it tells only that this username must wait.
+    const error = new errors.InvalidGrant('the username must wait after too many failures');
+    error.error_description = 'too many failed sign-in attempts; try again later';
+    return error;
+  }
+  // RFC 6749 has no code for a rate limit; temporarily_unavailable says "not now", and 429 with Retry-After says when.
+  const error = new errors.OIDCProviderError(429, 'temporarily_unavailable');
+  error.error_description = 'too many failed sign-in attempts from this address; try again later';
+  return error;
+}
 
 export function registerPasswordGrant(provider: Provider, users: UserService): void {
   provider.registerGrantType<PasswordParams>(PASSWORD_GRANT, async (ctx: TokenEndpointGrantContext<PasswordParams>) => {
@@ -34,7 +50,14 @@ export function registerPasswordGrant(provider: Provider, users: UserService): v
     const notAllowed = scopes.filter((scope) => !allowed.has(scope));
     if (notAllowed.length > 0) throw new errors.InvalidScope('requested scope is not allowed', notAllowed.join(' '));
 
-    const user = await users.authenticate(params.username, params.password);
+    let user;
+    try {
+      user = await users.authenticate(params.username, params.password, ctx.ip);
+    } catch (error) {
+      if (!(error instanceof TooManyAttempts)) throw error;
+      countThrottledAttempt('password_grant');
+      throw refusal(ctx, error);
+    }
     // One answer for an unknown user, a wrong password and a deactivated user alike.
     if (!user) {
       countSignInFailure('password_grant');

@@ -1,6 +1,7 @@
 // Server-rendered pages for signing in, consenting, signing out and errors. Plain HTML forms: no script at all, so
 // they work without JavaScript and under a Content-Security-Policy that allows none.
 import { describeScope } from '../../access-control/scopes.js';
+import { TOO_MANY_ATTEMPTS_MESSAGE } from '../../users/password-attempts.js';
 
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -45,15 +46,17 @@ export interface LoginPage {
   csrf: string;
   clientName: string;
   login?: string;
-  failed?: boolean;
+  /** Why the last attempt did not sign in: wrong credentials, or refused unchecked by the brute-force limits. */
+  refusal?: 'wrong-credentials' | 'too-many-attempts';
 }
 
 export function loginPage({
-  action, abortAction, csrf, clientName, login = '', failed = false,
+  action, abortAction, csrf, clientName, login = '', refusal,
 }: LoginPage): string {
+  const alert = refusal === 'too-many-attempts' ? TOO_MANY_ATTEMPTS_MESSAGE : 'The username, email or password is not right.';
   return layout('Sign in', `<h1>Sign in</h1>
 <p>to continue to <strong>${escapeHtml(clientName)}</strong></p>
-${failed ? '<p class="alert" role="alert">The username, email or password is not right.</p>' : ''}
+${refusal ? `<p class="alert" role="alert">${escapeHtml(alert)}</p>` : ''}
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <label for="login">Username or email</label>

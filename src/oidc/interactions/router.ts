@@ -3,18 +3,19 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
-import { countSignInFailure } from '../../operations/metrics.js';
+import { countSignInFailure, countThrottledAttempt } from '../../operations/metrics.js';
 import { isDatabaseUnavailable } from '../../shared/db-errors.js';
 import { RETRY_AFTER_SECONDS } from '../../shared/errors.js';
 import { describeError, type Logger } from '../../shared/logger.js';
 import type { Secrets } from '../../shared/secrets.js';
-import type { UserService } from '../../users/user.service.js';
+import { TooManyAttempts } from '../../users/password-attempts.js';
+import type { UserRecord, UserService } from '../../users/user.service.js';
 import type { ProviderRef } from '../provider.js';
 import { isKnownScope } from '../../access-control/scopes.js';
 import { OidcConsent } from '../consent.entity.js';
 import { formTargets, pageHeaders } from './headers.js';
 import {
-  consentPage, errorPage, loginPage, STYLESHEET, STYLESHEET_PATH,
+  consentPage, errorPage, loginPage, STYLESHEET, STYLESHEET_PATH, type LoginPage,
 } from './pages.js';
 
 export interface InteractionDeps {
@@ -47,6 +48,20 @@ function scopesAsked(details: Details): string[] {
   if (missingOIDCScope?.length) return missingOIDCScope;
   const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
   return requested.filter(isKnownScope);
+}
+
+/**
+ * A form the body parser refused (too large, too many fields, unreadable): the sender's fault, answered with its 4xx
+ * and a page, not logged as our error. body-parser marks these errors with a 4xx `status` and `expose`.
+ */
+function formRefusal(error: unknown): { status: number; title: string; message: string } | undefined {
+  const { status, expose, type } = (error ?? {}) as { status?: unknown; expose?: unknown; type?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || expose !== true) return undefined;
+  if (status === 413) {
+    const what = type === 'parameters.too.many' ? 'has too many fields' : 'is too large';
+    return { status, title: 'The form sent was too large', message: `The form ${what}. Go back, reload the page and try again.` };
+  }
+  return { status, title: 'The form could not be read', message: 'Go back, reload the page and try again.' };
 }
 
 export function createInteractionRouter({
@@ -87,14 +102,14 @@ export function createInteractionRouter({
   const targetsOf = (details: Details) => formTargets(details.params.redirect_uri as string | undefined);
   const base = (uid: string) => `/oidc/interaction/${encodeURIComponent(uid)}`;
 
-  function renderLogin(res: Response, details: Details, name: string, login?: string, failed = false): void {
-    send(res, failed ? 401 : 200, loginPage({
+  function renderLogin(res: Response, details: Details, name: string, login?: string, refusal?: LoginPage['refusal']): void {
+    send(res, refusal === 'too-many-attempts' ? 429 : refusal ? 401 : 200, loginPage({
       action: `${base(details.uid)}/login`,
       abortAction: `${base(details.uid)}/abort`,
       csrf: csrfFor(details.uid),
       clientName: name,
       login: login ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
-      failed,
+      refusal,
     }), targetsOf(details));
   }
 
@@ -135,10 +150,20 @@ export function createInteractionRouter({
     const body = req.body as Record<string, unknown>;
     const login = typeof body.login === 'string' ? body.login : '';
     const password = typeof body.password === 'string' ? body.password : '';
-    const user = login && password ? await users.authenticate(login, password) : null;
+    let user: UserRecord | null;
+    try {
+      user = login && password ? await users.authenticate(login, password, req.ip ?? req.socket.remoteAddress ?? '') : null;
+    } catch (error) {
+      if (!(error instanceof TooManyAttempts)) throw error;
+      countThrottledAttempt('sign_in_page');
+      // One page for both limits, for a user who exists or not.
+      res.set('Retry-After', String(error.retryAfterSeconds));
+      renderLogin(res, details, await clientName(details.params.client_id), login, 'too-many-attempts');
+      return;
+    }
     if (!user) {
       countSignInFailure('sign_in_page');
-      renderLogin(res, details, await clientName(details.params.client_id), login, true);
+      renderLogin(res, details, await clientName(details.params.client_id), login, 'wrong-credentials');
       return;
     }
     await users.recordSignIn(user.id);
@@ -181,6 +206,11 @@ export function createInteractionRouter({
     if (isDatabaseUnavailable(error)) {
       res.set('Retry-After', String(RETRY_AFTER_SECONDS));
       send(res, 503, errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then reload this page.'));
+      return;
+    }
+    const refused = formRefusal(error);
+    if (refused) {
+      send(res, refused.status, errorPage(refused.title, refused.message));
       return;
     }
     logger.error('Interaction failed', describeError(error));
