@@ -203,19 +203,19 @@ function codeFlowClientsOnly(provider: Provider) {
 /**
  * Every URL oidc-provider prints (discovery, endpoints, redirects, form actions, the sign-out page's host) is built from
  * its Koa request's href and host: from PUBLIC_URL, never from Host or X-Forwarded-Host. Its protocol, and so whether
- * a cookie is Secure, stays what TRUST_PROXY concluded (app.ts).
+ * a cookie is Secure, stays what TRUST_PROXY concluded (app.ts). Set once on the prototype of the provider's Koa
+ * requests: defining them on each request costs every request its fast property access.
  */
-function urlsFromPublicUrl(publicUrl: string) {
+function urlsFromPublicUrl(provider: Provider, publicUrl: string): void {
   const { host, hostname, origin } = new URL(publicUrl);
-  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
-    const { request } = ctx;
-    Object.defineProperties(request, {
-      host: { value: host },
-      hostname: { value: hostname },
-      href: { get: () => `${origin}${request.originalUrl}` },
-    });
-    await next();
-  };
+  Object.defineProperties(provider.app.request, {
+    host: { get: () => host, configurable: true },
+    hostname: { get: () => hostname, configurable: true },
+    href: {
+      get(this: { originalUrl: string }) { return `${origin}${this.originalUrl}`; },
+      configurable: true,
+    },
+  });
 }
 
 /**
@@ -258,13 +258,13 @@ export function createProvider(deps: ProviderDeps): Provider {
   matchRedirectUrisWith(provider, redirectUriMatches);
 
   registerPasswordGrant(provider, deps.users);
+  urlsFromPublicUrl(provider, deps.config.publicUrl);
   // Outermost: sees every answer, and every error of the middleware below.
   answerDatabaseTroubleAs503(provider, (ctx) => {
     ctx.set(pageHeaders());
     ctx.type = 'html';
     ctx.body = errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then try again.');
   });
-  provider.use(urlsFromPublicUrl(deps.config.publicUrl));
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
