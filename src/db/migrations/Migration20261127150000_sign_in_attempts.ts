@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261127150000_sign_in_attempts extends Migration {
 
   override async up(): Promise<void> {
-    this.addSql(`create table "sign_in_attempts" ("key" varchar(255) not null, "points" integer not null default 0, "expire" bigint null, constraint "sign_in_attempts_pkey" primary key ("key"));`);
+    this.addSql(`create unlogged table "sign_in_attempts" ("key" varchar(255) not null, "points" integer not null default 0, "expire" bigint null, constraint "sign_in_attempts_pkey" primary key ("key"));`);
     this.addSql(`create index "sign_in_attempts_expire_index" on "sign_in_attempts" ("expire");`);
   }
 
