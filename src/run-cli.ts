@@ -11,9 +11,9 @@ import {
 } from './auth-clients/auth-client.service.js';
 import { AppKeyMismatch, checkAppKey, withBootstrapLock } from './bootstrap.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
-import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
 import { NoChangeFeed, type ChangeFeed } from './db/change-feed.js';
 import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
+import { describeStartupFailure } from './db/startup-failure.js';
 import type { Sql } from './db/sql.js';
 import { ClientStore } from './oidc/client-store.js';
 import { DomainError } from './shared/errors.js';
@@ -426,8 +426,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     database = await openDatabase(config, 'cli');
   } catch (error) {
-    if (error instanceof DataFolderInUse || error instanceof EmbeddedDatabaseFailed) return report(error.message, 1);
-    throw error;
+    return report(describeStartupFailure(error, config, 'Cannot open the database'), 1);
   }
   try {
     await migrate(database);

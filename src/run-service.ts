@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { createApp } from './app.js';
 import { AppKeyMismatch } from './bootstrap.js';
 import { ConfigError, parseConfig } from './config.js';
-import { DataFolderInUse, EmbeddedDatabaseFailed } from './db/embedded.js';
+import { describeStartupFailure } from './db/startup-failure.js';
 import { createLogger, describeError } from './shared/logger.js';
 
 function fail(message: string): never {
@@ -26,10 +26,10 @@ try {
   app = await createApp(config, logger);
 } catch (error) {
   if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
-  if (error instanceof AppKeyMismatch || error instanceof DataFolderInUse || error instanceof EmbeddedDatabaseFailed) fail(error.message);
-  if ((error as { code?: string }).code === 'ECONNREFUSED') fail(`Cannot reach the database at DATABASE_URL: ${(error as Error).message}`);
-  // Anything else, as a log line that names the error but carries no message (it may hold a statement's values).
-  fail(JSON.stringify({ time: new Date().toISOString(), level: 'error', message: 'Starting failed', ...describeError(error) }));
+  if (error instanceof AppKeyMismatch) fail(error.message);
+  // Anything else too: one line naming the cause and the fix where it is known (a full or read-only data folder, a
+  // damaged database, an unreachable server ...), never a stack.
+  fail(describeStartupFailure(error, config, 'The service could not start'));
 }
 
 if (app.createdAdmin?.password) {

@@ -1,16 +1,21 @@
 // The embedded PostgreSQL (PGlite) in a data folder, served on a Unix socket so the ordinary driver, and other
-// processes such as the CLI, can reach it. A PGlite folder must only ever be opened by one process: a lock file
-// names the process that holds it, and everyone else connects through that process's socket. PGlite itself runs in
-// a child process of the holder (db/embedded-server.ts), off its event loop and with memory of its own.
+// processes such as the CLI, can reach it. A PGlite folder must only ever be opened by one process: a lock beside it
+// (db/data-folder-lock.ts) belongs to the process that holds it, and everyone else connects through that process's
+// socket. PGlite itself runs in a child process of the holder (db/embedded-server.ts), off its event loop and with
+// memory of its own; it shares the lock, so the folder is not free until both have ended.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
-  access, mkdir, readFile, rm, unlink, writeFile,
+  access, mkdir, readdir, realpath, rm, stat,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  accepts, tryLock, type HeldLock, type LockHolder,
+} from './data-folder-lock.js';
+import { dataFolderProblem, DESCRIBED_FAILURE, StartupFailure } from './startup-failure.js';
 
 export type EmbeddedRole = 'service' | 'cli';
 
@@ -25,45 +30,30 @@ export interface EmbeddedDatabase {
   close(): Promise<void>;
 }
 
-interface LockContent {
-  pid: number;
-  role: EmbeddedRole;
-  socketDir: string;
-  /** The child process running PGlite for `pid`, once started. */
-  databasePid?: number;
-}
-
 /** The database process could not start, or ended; the message is one line with its reason. */
-export class EmbeddedDatabaseFailed extends Error {
+export class EmbeddedDatabaseFailed extends StartupFailure {
   constructor(message: string) {
     super(message);
     this.name = 'EmbeddedDatabaseFailed';
   }
 }
 
-export class DataFolderInUse extends Error {
-  constructor(dataDir: string, pid: number) {
-    super(`The data folder ${dataDir} is in use by another running service (pid ${pid}); stop it or set another DATA_DIR`);
+export class DataFolderInUse extends StartupFailure {
+  constructor(dataDir: string, pid?: number) {
+    super(`The data folder ${dataDir} is in use by another running service${pid ? ` (pid ${pid})` : ''}; stop it or set another DATA_DIR`);
     this.name = 'DataFolderInUse';
   }
 }
 
 const PORT = 5432;
-// Unix socket paths are limited to about 107 bytes; fall back to a short folder in the temp dir.
+// Unix socket paths are limited to about 107 bytes; fall back to a short folder in the temp dir. The longest name
+// bound there is the lock's draft (data-folder-lock.ts).
 const MAX_SOCKET_PATH = 100;
+const LOCK_NAME = 'embedded.lock';
 
 function socketDirFor(dataDir: string): string {
-  if (join(dataDir, `.s.PGSQL.${PORT}`).length <= MAX_SOCKET_PATH) return dataDir;
+  if (join(dataDir, `${LOCK_NAME}.00000000`).length <= MAX_SOCKET_PATH) return dataDir;
   return join(tmpdir(), `auth-clients-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 // The child runs built JavaScript: from the TypeScript sources, which jest runs, that is the copy in dist/ (`npm test`
@@ -90,14 +80,17 @@ function forkServer(args: string[]): { child: ChildProcess; exited: Promise<Exit
   return {
     child,
     exited: new Promise((resolve) => { child.once('exit', (code, signal) => resolve(signal ?? code)); }),
-    failed: (exit) => new EmbeddedDatabaseFailed(`The embedded database in ${args[1]} failed: ${stderr.trim().split('\n').pop()
-      || (typeof exit === 'string' ? `killed by ${exit}` : `exit code ${exit}`)}`),
+    failed: (exit) => {
+      const reason = stderr.trim().split('\n').pop();
+      if (exit === DESCRIBED_FAILURE && reason) return new EmbeddedDatabaseFailed(reason);
+      return new EmbeddedDatabaseFailed(`The embedded database in ${args[1]} failed: ${reason
+        || (typeof exit === 'string' ? `killed by ${exit}` : `exit code ${exit}`)}`);
+    },
   };
 }
 
 /** Creates a missing data folder in a short-lived child process: only a process's end returns what initdb takes. */
 async function createDataFolder(pgdata: string): Promise<void> {
-  if (await access(join(pgdata, 'PG_VERSION')).then(() => true, () => false)) return;
   const { exited, failed } = forkServer(['create', pgdata]);
   const exit = await exited;
   if (exit !== 0) throw failed(exit);
@@ -118,13 +111,19 @@ export interface NotificationMessage {
   payload: string;
 }
 
-/** Serves the data folder `pgdata` on `socketPath` from a child process. */
-function startServer(pgdata: string, socketPath: string): EmbeddedServer {
+/** What the database process is sent first, with the lock's socket: it answers as the holder until it ends. */
+export interface LockMessage {
+  lock: LockHolder;
+}
+
+/** Serves the data folder `pgdata` on `socketPath` from a child process, which shares `lock` until it ends. */
+function startServer(pgdata: string, socketPath: string, lock: HeldLock, holder: LockHolder): EmbeddedServer {
   const { child, exited, failed } = forkServer(['serve', pgdata, socketPath]);
+  child.send({ lock: { ...holder, state: 'ready' } } satisfies LockMessage, lock.server);
   let stopping = false;
   const listeners: Array<(channel: string, payload: string) => void> = [];
   child.on('message', (message: unknown) => {
-    if (typeof message !== 'object' || message === null) return;
+    if (typeof message !== 'object' || message === null || !('channel' in message)) return;
     const { channel, payload } = message as NotificationMessage;
     for (const listener of listeners) listener(channel, payload);
   });
@@ -152,13 +151,38 @@ function startServer(pgdata: string, socketPath: string): EmbeddedServer {
   };
 }
 
-async function readLock(lockPath: string): Promise<LockContent | undefined> {
+/**
+ * Refuses a folder whose database is gone or incomplete: creating a new, empty one there would silently replace lost
+ * data (and make a new Super Admin). A missing or empty `pgdata` is new only while nothing else shows that a database
+ * was made here: the APP_KEY file is written after the database, never before.
+ */
+async function checkDataFolder(dataDir: string, pgdata: string): Promise<'complete' | 'new'> {
+  const entries: string[] = await readdir(pgdata).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') throw new StartupFailure(`${pgdata} is not a folder: move it away, or set DATA_DIR to another folder`);
+    throw error;
+  });
+  if (entries.includes('PG_VERSION')) return 'complete';
+  if (entries.length > 0) {
+    throw new StartupFailure(`The data folder ${dataDir} holds an incomplete database (${pgdata} has no PG_VERSION): restore DATA_DIR from a backup, or move pgdata away to start with an empty database`);
+  }
+  if (await access(join(dataDir, 'app-key')).then(() => true, () => false)) {
+    throw new StartupFailure(`The data folder ${dataDir} has lost its database (${pgdata} is missing or empty, but its app-key is there): restore DATA_DIR from a backup, or move app-key away to start with an empty database`);
+  }
+  return 'new';
+}
+
+/** Runs a file-system step on the data folder, turning a full, read-only or foreign folder into its one-line reason. */
+async function onDataFolder<T>(dataDir: string, step: () => Promise<T>): Promise<T> {
   try {
-    return JSON.parse(await readFile(lockPath, 'utf8')) as LockContent;
-  } catch {
-    return undefined; // gone, or being written right now
+    return await step();
+  } catch (error) {
+    const problem = error instanceof StartupFailure ? undefined : dataFolderProblem(dataDir, error as NodeJS.ErrnoException);
+    throw problem ? new StartupFailure(problem) : error;
   }
 }
+
+const WAIT_NOTE = 'wait for it to finish, or stop it';
 
 /**
  * Opens the embedded database in `dataDir`, or joins the process that has it open.
@@ -166,65 +190,75 @@ async function readLock(lockPath: string): Promise<LockContent | undefined> {
  * which will exit soon: it waits for the CLI to finish instead.
  */
 export async function openEmbedded(dataDir: string, role: EmbeddedRole, waitMs = 30_000): Promise<EmbeddedDatabase> {
-  await mkdir(dataDir, { recursive: true });
-  const lockPath = join(dataDir, 'embedded.lock');
-  const socketDir = socketDirFor(dataDir);
+  const socketDir = await onDataFolder(dataDir, async () => {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    if (!(await stat(dataDir)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    const dir = socketDirFor(await realpath(dataDir));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  });
+  const lockPath = join(socketDir, LOCK_NAME);
+  const socketPath = join(socketDir, `.s.PGSQL.${PORT}`);
   const deadline = Date.now() + waitMs;
 
-  const mine: LockContent = { pid: process.pid, role, socketDir };
+  const mine: LockHolder = { pid: process.pid, role, state: 'starting' };
+  let lock: HeldLock;
   for (;;) {
-    try {
-      await writeFile(lockPath, JSON.stringify(mine), { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const holder = await readLock(lockPath);
-    if (holder && holder.pid !== process.pid && !isAlive(holder.pid)) {
-      // Left by a process that died; its database process follows it within moments, and must be gone first.
-      if (!holder.databasePid || !isAlive(holder.databasePid)) {
-        await rm(lockPath, { force: true });
-        continue;
-      }
-    } else if (holder?.role === 'service' && holder.pid !== process.pid) {
-      if (role === 'service') throw new DataFolderInUse(dataDir, holder.pid);
+    const attempt = await onDataFolder(dataDir, () => tryLock(lockPath, () => mine));
+    if ('lock' in attempt) {
+      lock = attempt.lock;
+      // A folder still served by a version of this service from before this lock: it is held.
+      if (!(await accepts(socketPath))) break;
+      await lock.release();
+      if (role === 'service') throw new DataFolderInUse(dataDir);
       return {
-        socketDir: holder.socketDir, port: PORT, owned: false, close: async () => {},
+        socketDir, port: PORT, owned: false, close: async () => {},
       };
     }
+    const { holder } = attempt;
+    if (holder?.role === 'service' && holder.state !== 'stopping') {
+      if (role === 'service') throw new DataFolderInUse(dataDir, holder.pid);
+      if (holder.state === 'ready') {
+        return {
+          socketDir, port: PORT, owned: false, close: async () => {},
+        };
+      }
+    }
     if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for the data folder ${dataDir}, held by pid ${holder?.pid ?? 'unknown'}`);
+      const who = holder ? `${holder.role === 'cli' ? 'a CLI command' : 'a service'} (pid ${holder.pid})` : 'another process';
+      throw new StartupFailure(`The data folder ${dataDir} has been held by ${who} for over ${Math.round(waitMs / 1000)} s: ${WAIT_NOTE}`);
     }
     await sleep(100);
   }
 
   try {
-    await mkdir(socketDir, { recursive: true, mode: 0o700 });
-    const socketPath = join(socketDir, `.s.PGSQL.${PORT}`);
-    await rm(socketPath, { force: true }); // a stale socket from a crash would block listen()
     const pgdata = join(dataDir, 'pgdata');
-    await createDataFolder(pgdata);
-    const server = startServer(pgdata, socketPath);
+    await onDataFolder(dataDir, async () => {
+      await rm(socketPath, { force: true }); // a stale socket from a crash would block listen()
+      if (await checkDataFolder(dataDir, pgdata) === 'new') await createDataFolder(pgdata);
+    });
+    const server = startServer(pgdata, socketPath, lock, mine);
     try {
-      // The lock names the database process too, at once: the folder is not free until that process has gone.
-      await Promise.all([writeFile(lockPath, JSON.stringify({ ...mine, databasePid: server.pid })), server.ready]);
+      await server.ready;
     } catch (error) {
       await server.stop();
       throw error;
     }
+    mine.state = 'ready';
     return {
       socketDir,
       port: PORT,
       owned: true,
       onNotification: (listener) => server.onNotification(listener),
       async close() {
+        mine.state = 'stopping';
         await server.stop();
         await rm(socketPath, { force: true });
-        await unlink(lockPath).catch(() => {});
+        await lock.release();
       },
     };
   } catch (error) {
-    await unlink(lockPath).catch(() => {});
+    await lock.release();
     throw error;
   }
 }

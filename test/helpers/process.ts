@@ -19,9 +19,18 @@ export function processEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-export function run(script: string, args: string[], env: Record<string, string>, stdin?: string): Promise<RunResult> {
+/**
+ * `node script args`, after `prefix` when given: a command that runs the rest of its arguments, such as
+ * `unshare --pid --fork` (as in a container) or a shell script ending in `exec "$@"`.
+ */
+function nodeCommand(script: string, args: string[], prefix: string[] = []): [string, string[]] {
+  const [command, ...rest] = [...prefix, process.execPath, script, ...args];
+  return [command!, rest];
+}
+
+export function run(script: string, args: string[], env: Record<string, string>, stdin?: string, prefix?: string[]): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { env: processEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(...nodeCommand(script, args, prefix), { env: processEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
@@ -43,9 +52,9 @@ export interface ServiceProcess {
 }
 
 /** Starts `node dist/bundle/main.js` (what `npm start` runs) and resolves once it says it is listening; rejects if it exits first. */
-export function startService(env: Record<string, string>, timeoutMs = 20_000): Promise<ServiceProcess> {
+export function startService(env: Record<string, string>, timeoutMs = 20_000, prefix?: string[]): Promise<ServiceProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...nodeCommand(MAIN, [], prefix), { env: processEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => { child.on('close', done); });
