@@ -20,6 +20,8 @@ afterEach(async () => {
 });
 
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
+// CI installs strace and sets this: there a missing strace is a failure, not a skip.
+if (!hasStrace && process.env.REQUIRE_STRACE) throw new Error('strace is missing: apt-get install -y strace');
 
 /** The processes whose parent is `pid`, from /proc (Linux). */
 async function childrenOf(pid: number): Promise<number[]> {
