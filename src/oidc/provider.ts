@@ -208,7 +208,8 @@ function codeFlowClientsOnly(provider: Provider) {
  */
 function urlsFromPublicUrl(provider: Provider, publicUrl: string): void {
   const { host, hostname, origin } = new URL(publicUrl);
-  Object.defineProperties(provider.app.request, {
+  // The provider is its own Koa application (its `app` getter is deprecated): `request` is its requests' prototype.
+  Object.defineProperties((provider as unknown as { request: object }).request, {
     host: { get: () => host, configurable: true },
     hostname: { get: () => hostname, configurable: true },
     href: {
