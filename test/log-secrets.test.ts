@@ -2,10 +2,9 @@
 // makes secrets, tokens and passwords and fails in the ways a log would be written for, then every secret-ish value
 // the run made (those returned, those typed, and the hashes stored) is looked for in what it printed.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import pg from 'pg';
 import { API_SCOPE_NAMES } from '../src/access-control/scopes.js';
+import { socketDirFor } from '../src/db/embedded.js';
 import { freePort } from './helpers/app.js';
 import { graphql } from './helpers/graphql.js';
 import { oauthError, oidc } from './helpers/oauth.js';
@@ -30,9 +29,8 @@ async function connect(): Promise<pg.Client> {
     await client.connect();
     return client;
   }
-  const lock = JSON.parse(await readFile(join(storage.env.DATA_DIR!, 'embedded.lock'), 'utf8')) as { socketDir: string };
   const client = new pg.Client({
-    host: lock.socketDir, port: 5432, user: 'postgres', database: 'postgres',
+    host: socketDirFor(storage.env.DATA_DIR!), port: 5432, user: 'postgres', database: 'postgres',
   });
   await client.connect();
   return client;

@@ -51,7 +51,7 @@ const PORT = 5432;
 const MAX_SOCKET_PATH = 100;
 const LOCK_NAME = 'embedded.lock';
 
-function socketDirFor(dataDir: string): string {
+export function socketDirFor(dataDir: string): string {
   if (join(dataDir, `${LOCK_NAME}.00000000`).length <= MAX_SOCKET_PATH) return dataDir;
   return join(tmpdir(), `auth-clients-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
 }
