@@ -50,6 +50,8 @@ export interface GraphQLLimits {
   maxCost: number;
   /** Root fields of a mutation, i.e. changes, per request. */
   maxMutations: number;
+  /** Occurrences of one field (one response name) in a selection set, checked before Apollo. */
+  maxRepeatedFields: number;
   /** Past this, no further field is resolved. */
   timeoutMs: number;
   /** Introspection and "Did you mean" suggestions for callers without a valid token (off with NODE_ENV=production). */
@@ -187,6 +189,7 @@ function parseGraphQLLimits(env: Env): GraphQLLimits {
     maxDirectives: wholeNumber(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
     maxCost: wholeNumber(env, 'GRAPHQL_MAX_COST', 10_000, 10, 100_000_000),
     maxMutations: wholeNumber(env, 'GRAPHQL_MAX_MUTATIONS', 5, 1, 1000),
+    maxRepeatedFields: wholeNumber(env, 'GRAPHQL_MAX_REPEATED_FIELDS', 10, 1, 10_000),
     timeoutMs: wholeNumber(env, 'GRAPHQL_TIMEOUT_MS', 10_000, 1, 600_000),
     schemaForAnonymous: optional(env, 'NODE_ENV') !== 'production',
   };

@@ -6,10 +6,11 @@ import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   BREAK, GraphQLError, Kind, OperationTypeNode, SchemaMetaFieldDef, TypeMetaFieldDef, getNamedType, isInterfaceType,
-  isObjectType, visit,
+  isObjectType, parse, visit,
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType, type GraphQLSchema,
   type OperationDefinitionNode, type SelectionSetNode, type ValidationContext, type ValidationRule,
 } from 'graphql';
+import type { RequestHandler } from 'express';
 import type { IMiddlewareFunction } from 'graphql-middleware';
 import type { GraphQLLimits } from '../config.js';
 import { MAX_PAGE_SIZE } from '../shared/paging.js';
@@ -181,12 +182,85 @@ export const timeBudget: IMiddlewareFunction<unknown, Context> = (resolve, paren
 
 export interface ApolloLimits extends Pick<ApolloServerOptions<Context>, 'parseOptions' | 'validationRules'> {
   plugin: ApolloServerPlugin<Context>;
+  /** Express middleware for /graphql, before Apollo: the limit on repeated fields (see refuseRepeatedFields). */
+  beforeApollo: RequestHandler;
+}
+
+/**
+ * The most times one response name occurs in one selection set (an inline fragment's fields counted in; a named
+ * fragment's where it is defined, as graphql-js compares each named fragment once).
+ */
+function mostRepeats(document: DocumentNode): number {
+  let most = 0;
+  const visitSet = (selectionSet: SelectionSetNode) => {
+    const counts = new Map<string, number>();
+    const walk = (set: SelectionSetNode) => {
+      for (const selection of set.selections) {
+        if (selection.kind === Kind.FIELD) {
+          const name = selection.alias?.value ?? selection.name.value;
+          const count = (counts.get(name) ?? 0) + 1;
+          counts.set(name, count);
+          most = Math.max(most, count);
+          if (selection.selectionSet) visitSet(selection.selectionSet);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          walk(selection.selectionSet);
+        }
+      }
+    };
+    walk(selectionSet);
+  };
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.OPERATION_DEFINITION || definition.kind === Kind.FRAGMENT_DEFINITION) visitSet(definition.selectionSet);
+  }
+  return most;
+}
+
+// Documents seen and their verdict: the same query text, sent again and again by real clients, is parsed once.
+const MAX_REMEMBERED = 1000;
+
+/**
+ * One field repeated in a selection set (`{ authClients { totalCount } authClients { totalCount } ... }`) needs no
+ * alias, and graphql-js's "fields can merge" validation compares every pair before any rule of ours runs: 249 copies,
+ * well under the token limit, took ~37 ms each and stalled the event loop. Apollo turns an error thrown before
+ * validation into a 500, so this is checked in front of it, on the document parsed within the token limit.
+ */
+function refuseRepeatedFields(limits: GraphQLLimits): RequestHandler {
+  const seen = new Map<string, number>();
+  return (req, res, next) => {
+    const query: unknown = req.method === 'GET' ? req.query.query : (req.body as { query?: unknown } | undefined)?.query;
+    if (typeof query !== 'string') {
+      next();
+      return;
+    }
+    let most = seen.get(query);
+    if (most === undefined) {
+      try {
+        most = mostRepeats(parse(query, { maxTokens: limits.maxTokens, noLocation: true }));
+      } catch {
+        next(); // Apollo answers what does not parse, or is over the token limit, itself
+        return;
+      }
+      if (seen.size >= MAX_REMEMBERED) seen.clear();
+      seen.set(query, most);
+    }
+    if (most > limits.maxRepeatedFields) {
+      res.status(400).json({
+        errors: [{
+          message: `Repeated fields limit of ${limits.maxRepeatedFields} exceeded, found one field ${most} times.`,
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }],
+      });
+      return;
+    }
+    next();
+  };
 }
 
 export function graphqlLimits(limits: GraphQLLimits): ApolloLimits {
   return {
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: [...armorRules(limits), maxMutationsRule(limits.maxMutations)],
+    beforeApollo: refuseRepeatedFields(limits),
     plugin: {
       requestDidStart({ contextValue }) {
         budgets.set(contextValue, { ms: limits.timeoutMs, deadline: performance.now() + limits.timeoutMs });

@@ -76,9 +76,20 @@ describe('limits on the shape of a query', () => {
   });
 
   it('refuses more than 20 directives', async () => {
-    const query = `{ viewer { ${repeat(21, () => 'id @include(if: true)')} } }`;
-    expectRefused(await graphql(t.current.url, query, {}, token), 'GRAPHQL_VALIDATION_FAILED', /^Directives limit of 20 exceeded, found 21\.$/);
-    expect((await graphql(t.current.url, `{ viewer { ${repeat(20, () => 'id @include(if: true)')} } }`, {}, token)).errors).toBeUndefined();
+    // Spread over three selection sets: one field may occur at most 10 times in one (below).
+    const directives = (count: number) => `{ ${[7, 7, count - 14].map((n, i) => `v${i}: viewer { ${repeat(n, () => 'id @include(if: true)')} }`).join(' ')} }`;
+    expectRefused(await graphql(t.current.url, directives(21), {}, token), 'GRAPHQL_VALIDATION_FAILED', /^Directives limit of 20 exceeded, found 21\.$/);
+    expect((await graphql(t.current.url, directives(20), {}, token)).errors).toBeUndefined();
+  });
+
+  it('refuses one field more than 10 times in one selection set, inline fragments counted, before validation runs', async () => {
+    // No aliases and under the token limit, yet graphql-js's "fields can merge" rule would compare every pair first.
+    const identical = `{ ${repeat(249, () => 'authClients { totalCount }')} }`;
+    expectRefused(await graphql(t.current.url, identical, {}, token), 'GRAPHQL_VALIDATION_FAILED', /^Repeated fields limit of 10 exceeded, found one field 249 times\.$/);
+    expectRefused(await graphql(t.current.url, identical, {}, 'not-a-token'), 'GRAPHQL_VALIDATION_FAILED', /^Repeated fields limit of 10 exceeded/);
+    const inline = `{ viewer { ${repeat(11, () => '... on User { id }')} } }`;
+    expectRefused(await graphql(t.current.url, inline, {}, token), 'GRAPHQL_VALIDATION_FAILED', /found one field 11 times\.$/);
+    expect((await graphql(t.current.url, `{ viewer { ${repeat(10, () => 'id')} } }`, {}, token)).errors).toBeUndefined();
   });
 
   it('refuses more than 5 root mutation fields, executing none of them', async () => {
