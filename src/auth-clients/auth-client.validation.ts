@@ -1,7 +1,7 @@
 // The rules an auth client must meet. Pure: returns the problems found; normalising input is a separate step.
 import type { Problem } from '../shared/errors.js';
 import {
-  CONTROL_CHARACTERS, INVISIBLE_CHARACTERS as INVISIBLE, invisibleCharactersProblem, normalizeName,
+  CONTROL_CHARACTERS, invisibleCharactersProblem, normalizeName,
 } from '../shared/text.js';
 import { API_SCOPE_NAMES, isKnownScope } from '../access-control/scopes.js';
 import { AuthClientGrant } from './auth-client.entity.js';
@@ -106,7 +106,8 @@ export function redirectUriProblem(rawUri: string): string | undefined {
   if (uri.length > REDIRECT_URI_MAX_LENGTH) return `A redirect URL must be at most ${REDIRECT_URI_MAX_LENGTH} characters`;
   if (/\s/.test(uri)) return `The redirect URL "${uri}" must not contain spaces`;
   if (CONTROL_CHARACTERS.test(uri)) return 'A redirect URL must not contain control characters';
-  if (INVISIBLE.test(uri)) return `A redirect URL ${invisibleCharactersProblem(uri, '')!.trim()}`;
+  const invisible = invisibleCharactersProblem(uri, 'A redirect URL');
+  if (invisible) return invisible;
   let url: URL;
   try {
     url = new URL(uri);

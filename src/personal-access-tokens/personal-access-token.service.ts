@@ -61,10 +61,11 @@ export class PersonalAccessTokenService {
   ): Promise<{ personalAccessToken: PersonalAccessToken; token: string }> {
     const problems: Problem[] = [];
     const name = normalizeName(draft.name);
+    const invisible = invisibleCharactersProblem(name, 'The name');
     if (name === '' || name.length > NAME_MAX_LENGTH) {
       problems.push({ field: 'name', message: `Give the token a name of 1 to ${NAME_MAX_LENGTH} characters` });
-    } else if (invisibleCharactersProblem(name, 'The name')) {
-      problems.push({ field: 'name', message: invisibleCharactersProblem(name, 'The name')! });
+    } else if (invisible) {
+      problems.push({ field: 'name', message: invisible });
     }
     const client = isUuid(draft.authClientId) ? await em.findOne(AuthClient, { id: draft.authClientId }) : null;
     if (!client || !client.grants.includes(AuthClientGrant.PERSONAL_ACCESS)) {

@@ -10,7 +10,7 @@ export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
  * hyphen), line and paragraph separators, private-use and lone surrogate code points, and the Hangul fillers, which
  * render blank. A name holding one can look like another name, or reorder what is shown after it.
  */
-export const INVISIBLE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/u;
+const INVISIBLE_CHARACTERS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]/u;
 
 /**
  * What a person means by what they typed as a name: composed (NFC), any space a plain space, trimmed of spaces, tabs

@@ -22,7 +22,7 @@ import { hashPassword, verifyPassword } from '../shared/passwords.js';
 import type { Secrets } from '../shared/secrets.js';
 import type { PasswordAttempts } from './password-attempts.js';
 import { User } from './user.entity.js';
-import { INVISIBLE_CHARACTERS, invisibleCharactersProblem } from '../shared/text.js';
+import { invisibleCharactersProblem } from '../shared/text.js';
 
 export interface UserDraft {
   username: string;
@@ -46,8 +46,9 @@ export function identityProblems(draft: Pick<UserDraft, 'username' | 'email'>): 
   }
   if (draft.email.trim().length > 320 || !EMAIL.test(draft.email.trim())) {
     problems.push({ field: 'email', message: `"${draft.email}" is not an email address` });
-  } else if (INVISIBLE_CHARACTERS.test(draft.email)) {
-    problems.push({ field: 'email', message: invisibleCharactersProblem(draft.email, 'An email address')! });
+  } else {
+    const invisible = invisibleCharactersProblem(draft.email, 'An email address');
+    if (invisible) problems.push({ field: 'email', message: invisible });
   }
   return problems;
 }
