@@ -1,11 +1,11 @@
 // The service as a process: first start on an empty database, the admin it creates, restarts, and refusing to start
 // with a one-line reason when something is wrong.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from './helpers/app.js';
 import { oauthError, oidc } from './helpers/oauth.js';
 import {
-  MAIN, run, runCli, startService,
+  childrenOf, MAIN, run, runCli, startService,
 } from './helpers/process.js';
 import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
@@ -102,16 +102,6 @@ describe('refuses to start, with one line naming the problem', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
-
-/** The processes whose parent is `pid`, from /proc (Linux). */
-async function childrenOf(pid: number): Promise<number[]> {
-  const children = [];
-  for (const entry of await readdir('/proc')) {
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-  }
-  return children;
-}
 
 /** Whether `pid` still runs: exited processes, and zombies waiting for an init to collect them, do not. */
 async function running(pid: number): Promise<boolean> {

@@ -2,11 +2,11 @@
 // before it answers a commit. Counted with strace on the real processes (skipped where strace is missing): PGlite
 // alone makes no sync at all (db/pglite-durable-fs.ts), so this fails if an upgrade changes what that relies on.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/app.js';
-import { runCli, startService } from '../helpers/process.js';
+import { childrenOf, runCli, startService } from '../helpers/process.js';
 import { createTestStorage, type TestStorage } from '../helpers/storage.js';
 
 let storage: TestStorage;
@@ -22,16 +22,6 @@ afterEach(async () => {
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 // CI installs strace and sets this: there a missing strace is a failure, not a skip.
 if (!hasStrace && process.env.REQUIRE_STRACE) throw new Error('strace is missing: apt-get install -y strace');
-
-/** The processes whose parent is `pid`, from /proc (Linux). */
-async function childrenOf(pid: number): Promise<number[]> {
-  const children = [];
-  for (const entry of await readdir('/proc')) {
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-  }
-  return children;
-}
 
 (process.env.DATABASE_URL || !hasStrace ? it.skip : it)('syncs the write-ahead log for every commit, before answering it', async () => {
   const trace = join(tmpdir(), `ac-strace-${process.pid}-${Date.now()}.txt`);

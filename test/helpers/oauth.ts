@@ -2,6 +2,7 @@
 import * as oidc from 'openid-client';
 import { API_SCOPE_NAMES } from '../../src/access-control/scopes.js';
 import type { TestApp } from './app.js';
+import type { FormBrowser, Page } from './browser.js';
 import type { TestClient, TestUser } from './fixtures.js';
 
 export { oidc };
@@ -11,6 +12,18 @@ export function clientConfig(t: TestApp, client: TestClient): Promise<oidc.Confi
   return oidc.discovery(new URL(t.issuer), client.id, undefined, oidc.ClientSecretBasic(client.secret), {
     execute: [oidc.allowInsecureRequests],
   });
+}
+
+/** Opens the sign-in page of an Authorization Code flow with PKCE for `client` and `redirectUri`, in `browser`. */
+export async function openSignInPage(browser: FormBrowser, t: TestApp, client: TestClient, redirectUri: string): Promise<Page> {
+  const config = await clientConfig(t, client);
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
+  return browser.open(url.href);
 }
 
 export async function passwordGrant(

@@ -1,5 +1,6 @@
 // Runs the built service or CLI as a separate process, the way people and scripts run them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -84,4 +85,14 @@ export function startService(env: Record<string, string>, timeoutMs = 20_000, pr
       reject(new Error(`the service exited with ${code}:\n${stderr}`));
     });
   });
+}
+
+/** The processes whose parent is `pid`, from /proc (Linux). */
+export async function childrenOf(pid: number): Promise<number[]> {
+  const children = [];
+  for (const entry of await readdir('/proc')) {
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+  }
+  return children;
 }

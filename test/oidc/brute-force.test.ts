@@ -10,7 +10,7 @@ import {
   createClient, createUser, settled, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
 import { graphql } from '../helpers/graphql.js';
-import { clientConfig, oidc, passwordGrant } from '../helpers/oauth.js';
+import { openSignInPage, passwordGrant } from '../helpers/oauth.js';
 import { createTestStorage, serverUrl, type TestStorage } from '../helpers/storage.js';
 import { onSignInEvent } from '../../src/users/sign-in-events.js';
 
@@ -264,16 +264,7 @@ describe('with the default limits (5 failures, then 30 s doubling up to 15 min; 
 });
 
 describe('the sign-in form', () => {
-  async function signInPage(browser: FormBrowser): Promise<Page> {
-    const config = await clientConfig(t.current, client);
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: 'S256',
-    });
-    return browser.open(url.href);
-  }
+  const signInPage = (browser: FormBrowser) => openSignInPage(browser, t.current, client, REDIRECT);
   const alertOf = (page: Page) => /<p class="alert" role="alert">([^<]*)<\/p>/.exec(page.html)?.[1];
 
   it('shows one generic message once a username waits, for a user who exists or not, and signs nobody in', async () => {

@@ -5,7 +5,7 @@ import type { Logger } from '../../src/shared/logger.js';
 import { useTestApp } from '../helpers/app.js';
 import { FormBrowser, findForm, type Page } from '../helpers/browser.js';
 import { createClient, createUser, type TestClient } from '../helpers/fixtures.js';
-import { clientConfig, oidc } from '../helpers/oauth.js';
+import { openSignInPage } from '../helpers/oauth.js';
 
 const REDIRECT = 'https://app.example.com/callback';
 const errors: string[] = [];
@@ -25,16 +25,7 @@ const oversized = (fields: Record<string, string>): Array<[string, Record<string
   ['100 fields', { ...fields, ...Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`field${i}`, 'x'])) }],
 ];
 
-async function signInPage(browser: FormBrowser): Promise<Page> {
-  const config = await clientConfig(t.current, client);
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
-    scope: 'openid',
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: 'S256',
-  });
-  return browser.open(url.href);
-}
+const signInPage = (browser: FormBrowser) => openSignInPage(browser, t.current, client, REDIRECT);
 
 /** Posts `fields` as a browser would, with the browser's cookies; the status, and the page. */
 async function post(browser: FormBrowser, action: string, fields: Record<string, string>): Promise<Page> {
