@@ -22,6 +22,10 @@ export class TooManyAttempts extends DomainError {
 }
 
 const TABLE = 'sign_in_attempts';
+// The limiters' key prefixes: their rows are named `${prefix}:${key}`.
+const ADDRESS = 'ip';
+const CHECKING = 'user-checking';
+const FAILURES = 'user-failures';
 // A username's failures are forgotten this long after the first of them, or after its last wait (Keycloak's default
 // "failure reset time"), or at once when the password is right.
 const FAILURE_MEMORY_SECONDS = 12 * 3600;
@@ -84,14 +88,14 @@ export class PasswordAttempts {
     const counter = (keyPrefix: string, duration: number) => new RateLimiterPostgres({
       ...store, keyPrefix, points: Number.MAX_SAFE_INTEGER, duration,
     });
-    this.#checking = counter('user-checking', FAILURE_MEMORY_SECONDS);
-    this.#failures = counter('user-failures', FAILURE_MEMORY_SECONDS);
+    this.#checking = counter(CHECKING, FAILURE_MEMORY_SECONDS);
+    this.#failures = counter(FAILURES, FAILURE_MEMORY_SECONDS);
     this.#waits = counter('user-waits', FAILURE_MEMORY_SECONDS);
     this.#turns = new RateLimiterPostgres({
       ...store, keyPrefix: 'user-turn', points: 1, duration: limits.maxLockSeconds,
     });
     this.#addresses = new RateLimiterPostgres({
-      ...store, keyPrefix: 'ip', points: limits.ipMaxFailures, duration: limits.ipWindowSeconds,
+      ...store, keyPrefix: ADDRESS, points: limits.ipMaxFailures, duration: limits.ipWindowSeconds,
     });
   }
 
@@ -104,18 +108,17 @@ export class PasswordAttempts {
     const { maxFailures, ipMaxFailures } = this.limits;
     const user = this.secrets.hash('sign-in-attempts', login.trim().toLowerCase());
     const address = addressKey(ip);
-    const [byAddress, checking] = await Promise.all([take(this.#addresses, address), take(this.#checking, user)]);
-    // Read after counting this check, as a failure counts itself before it stops counting as a check: whatever the
-    // interleaving, no failure of another attempt is missed from both counts.
-    const failuresBefore = (await this.#failures.get(user))?.consumedPoints ?? 0;
-    if (byAddress.consumedPoints > ipMaxFailures) {
+    const {
+      addressPoints, addressMsBeforeNext, checkingPoints, failuresBefore,
+    } = await this.#start(user, address);
+    if (addressPoints > ipMaxFailures) {
       await this.#checking.reward(user);
-      throw this.#refuse('ip', byAddress.msBeforeNext);
+      throw this.#refuse('ip', addressMsBeforeNext);
     }
     // Once a username has failed, its failures and the checks under way count together, so that parallel guesses
     // cannot all slip through, and from maxFailures on they go one at a time. Before any failure, checks run side by
     // side: one user signing in from many places at once is not refused.
-    const takesTurn = failuresBefore > 0 && failuresBefore + checking.consumedPoints >= maxFailures;
+    const takesTurn = failuresBefore > 0 && failuresBefore + checkingPoints >= maxFailures;
     if (takesTurn) {
       const turn = await take(this.#turns, user);
       if (turn.consumedPoints > 1) {
@@ -137,14 +140,17 @@ export class PasswordAttempts {
     }
     if (result !== null) {
       recordSignInEvent({ outcome: 'success' });
-      const forget = failuresBefore > 0 || takesTurn;
-      await Promise.all([
-        this.#checking.reward(user),
-        this.#addresses.reward(address),
-        forget && this.#failures.delete(user),
-        forget && this.#turns.delete(user),
-        forget && this.#waits.delete(user),
-      ]);
+      if (failuresBefore > 0 || takesTurn) {
+        await Promise.all([
+          this.#checking.reward(user),
+          this.#addresses.reward(address),
+          this.#failures.delete(user),
+          this.#turns.delete(user),
+          this.#waits.delete(user),
+        ]);
+      } else {
+        await this.#succeeded(user, address);
+      }
       return result;
     }
     recordSignInEvent({ outcome: 'failure' });
@@ -154,6 +160,48 @@ export class PasswordAttempts {
     // turn, so when none is under way or set already: a wait is never doubled by checks that ran side by side.
     if (takesTurn || (failures >= maxFailures && (await take(this.#turns, user)).consumedPoints === 1)) await this.#wait(user, failures);
     return null;
+  }
+
+  /**
+   * Takes a point from the address and one for this check, then reads the username's failures: one round trip
+   * (the sign_in_start migration's function, whose statements each see what the one before committed). Read after
+   * counting this check, as a failure counts itself before it stops counting as a check: whatever the interleaving,
+   * no failure of another attempt is missed from both counts. The rows are the limiters' own (their key prefixes and
+   * expiry rules), which the rarer steps below still change through rate-limiter-flexible.
+   */
+  async #start(user: string, address: string): Promise<{
+    addressPoints: number; addressMsBeforeNext: number; checkingPoints: number; failuresBefore: number;
+  }> {
+    const now = Date.now();
+    const row = await this.sql.one<{ address_points: number; address_expire_at: string | null; checking_points: number; failures: number | null }>(
+      'select * from sign_in_attempt_start($1, $2, $3, $4, $5, $6)',
+      [`${ADDRESS}:${address}`, now + this.limits.ipWindowSeconds * 1000, `${CHECKING}:${user}`, now + FAILURE_MEMORY_SECONDS * 1000, `${FAILURES}:${user}`, now],
+      { prepare: true },
+    );
+    if (!row) throw new Error('sign_in_attempt_start returned no row');
+    const expire = row.address_expire_at === null ? null : Number(row.address_expire_at);
+    return {
+      addressPoints: row.address_points,
+      addressMsBeforeNext: expire === null ? -1 : Math.max(expire - Date.now(), 0),
+      checkingPoints: row.checking_points,
+      failuresBefore: row.failures ?? 0,
+    };
+  }
+
+  /**
+   * A right password for a username with no failures: the check and the address's point given back, as the limiters'
+   * reward() does (an upsert of -1), in one statement.
+   */
+  async #succeeded(user: string, address: string): Promise<void> {
+    const now = Date.now();
+    const giveBack = (key: string, expire: string) => `insert into ${TABLE} as counted values (${key}, -1, ${expire}) on conflict (key) do update set
+        points = case when counted.expire <= $5 then -1 else counted.points - 1 end,
+        expire = case when counted.expire <= $5 then ${expire} else counted.expire end`;
+    await this.sql.run(
+      `with address as (${giveBack('$1', '$2')}), checking as (${giveBack('$3', '$4')}) select 1`,
+      [`${ADDRESS}:${address}`, now + this.limits.ipWindowSeconds * 1000, `${CHECKING}:${user}`, now + FAILURE_MEMORY_SECONDS * 1000, now],
+      { prepare: true },
+    );
   }
 
   /** Sets the username's next wait: lockSeconds the first time, twice the last one after, up to maxLockSeconds. */
