@@ -164,7 +164,8 @@ export class PasswordAttempts {
 
   /**
    * Takes a point from the address and one for this check, then reads the username's failures: one round trip
-   * (the sign_in_start migration's function, whose statements each see what the one before committed). Read after
+   * (the sign_in_start migration's function, whose statements each see what the one before committed; it locks the
+   * address row before the check row, as #succeeded does, so two attempts never deadlock). Read after
    * counting this check, as a failure counts itself before it stops counting as a check: whatever the interleaving,
    * no failure of another attempt is missed from both counts. The rows are the limiters' own (their key prefixes and
    * expiry rules), which the rarer steps below still change through rate-limiter-flexible.
@@ -189,16 +190,13 @@ export class PasswordAttempts {
   }
 
   /**
-   * A right password for a username with no failures: the check and the address's point given back, as the limiters'
-   * reward() does (an upsert of -1), in one statement.
+   * A right password for a username with no failures: the address's point and the check's given back, as the limiters'
+   * reward() does (an upsert of -1), in one round trip (the sign_in_start migration's second function).
    */
   async #succeeded(user: string, address: string): Promise<void> {
     const now = Date.now();
-    const giveBack = (key: string, expire: string) => `insert into ${TABLE} as counted values (${key}, -1, ${expire}) on conflict (key) do update set
-        points = case when counted.expire <= $5 then -1 else counted.points - 1 end,
-        expire = case when counted.expire <= $5 then ${expire} else counted.expire end`;
     await this.sql.run(
-      `with address as (${giveBack('$1', '$2')}), checking as (${giveBack('$3', '$4')}) select 1`,
+      'select sign_in_attempt_succeeded($1, $2, $3, $4, $5)',
       [`${ADDRESS}:${address}`, now + this.limits.ipWindowSeconds * 1000, `${CHECKING}:${user}`, now + FAILURE_MEMORY_SECONDS * 1000, now],
       { prepare: true },
     );

@@ -129,6 +129,15 @@ describe('the password grant', () => {
     expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(200));
   });
 
+  it('signs one user in 40 times, 10 at a time from one address, with never an error', async () => {
+    // Each check takes the address's and the username's counters together, and gives both back together: always in one
+    // order, or two of them wait for each other (a deadlock, answered 500).
+    const user = await createUser(t.current);
+    const address = newAddress();
+    const answers = await pool(40, 10, () => grant(user.username, user.password, address));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
+  });
+
   it('forgets the failures of a username once its password is right', async () => {
     const user = await createUser(t.current);
     await fail(user.username, 4);
