@@ -95,6 +95,9 @@ export interface CreatedAuthClient {
   clientSecret: string;
 }
 
+/** What names a page of the list: first, the name after which it starts, the search pattern, enabled, unusedSince. */
+type PageKey = [number, string | null, string | null, boolean | null, string | null];
+
 export interface PageRequest {
   first: number;
   after?: string | null;
@@ -148,6 +151,8 @@ const cursorOf = (authClient: AuthClientRecord) => encodeCursor([authClient.name
 export class AuthClientService {
   // Counting every match of a search reads all of them; repeated pages and polls of one list ask the same question.
   readonly #counts: ChangeCache<number>;
+  // The pages themselves, for the same reason: forgotten on any change to any client, lastUsedAt included.
+  readonly #pages: ChangeCache<Page<AuthClientRecord>>;
   // Uses of clients (a token issued, an introspection) and of their secrets, written to the minute.
   readonly #clientUses: LastUsed;
   readonly #secretUses: LastUsed;
@@ -169,6 +174,9 @@ export class AuthClientService {
       const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${filters.where}`, filters.values);
       return Number(row?.count ?? 0);
     }, { byRow: false, maxEntries: 1000 });
+    this.#pages = new ChangeCache(changes, ['auth_clients', 'auth_clients_used'], (key) => this.#readPage(JSON.parse(key) as PageKey), {
+      byRow: false, maxEntries: 1000,
+    });
   }
 
   /**
@@ -479,22 +487,29 @@ export class AuthClientService {
     const pattern = searchPattern(search);
     // Names are unique ignoring case, so the name alone places the cursor.
     const [afterName] = after ? decodeCursor(after, 2, ([, id]) => isUuid(id!)) : [null];
+    const key: PageKey = [first, afterName ?? null, pattern, enabled ?? null, unusedSince?.toISOString() ?? null];
+    return this.#pages.get(JSON.stringify(key)) as Promise<Page<AuthClientRecord>>;
+  }
+
+  #readPage([first, afterName, pattern, enabled, unusedSince]: PageKey): Promise<Page<AuthClientRecord>> {
     const filters = new SqlConditions();
     if (pattern) filters.add(`lower(name) like ${filters.param(pattern)}`);
-    if (enabled !== undefined && enabled !== null) filters.add(`enabled = ${filters.param(enabled)}`);
-    if (unusedSince) filters.add(`(last_used_at is null or last_used_at < ${filters.param(unusedSince)})`);
+    if (enabled !== null) filters.add(`enabled = ${filters.param(enabled)}`);
+    if (unusedSince) filters.add(`(last_used_at is null or last_used_at < ${filters.param(new Date(unusedSince))})`);
     return keysetPage<AuthClientRecord>(this.sql, {
       columns: CLIENT_COLUMNS,
       from: 'auth_clients',
       sortKey: 'lower(name)',
       filters,
-      afterKey: afterName ?? null,
+      afterKey: afterName,
       first,
       cursorOf,
       // A search's best plan depends on the term; the plain list always walks the name index.
       prepare: !pattern,
-      // last_used_at changes announce nothing (they would flush every cache once a minute per client): never cached.
-      count: unusedSince ? undefined : async () => (await this.#counts.get(JSON.stringify([pattern ?? '', enabled ?? null])))!,
+      // last_used_at changes announce nothing to the counts (they would be forgotten once a minute per client): counts
+      // with unusedSince are never cached.
+      count: unusedSince ? undefined : async () => (await this.#counts.get(JSON.stringify([pattern ?? '', enabled])))!,
     });
   }
+
 }

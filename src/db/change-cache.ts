@@ -3,7 +3,7 @@
 import type { ChangeChannel, ChangeFeed } from './change-feed.js';
 
 export interface ChangeCacheOptions {
-  /** Keys are row ids (forget the changed row), or false: any change of the table forgets every entry. */
+  /** Keys are row ids (forget the changed row), or false: any change announced on the channels forgets every entry. */
   byRow: boolean;
   maxEntries?: number;
 }
@@ -16,18 +16,19 @@ export class ChangeCache<Value> {
 
   constructor(
     private readonly feed: ChangeFeed,
-    channel: ChangeChannel,
+    channels: ChangeChannel | readonly ChangeChannel[],
     private readonly load: (key: string) => Promise<Value | undefined>,
     { byRow, maxEntries = 10_000 }: ChangeCacheOptions,
   ) {
     this.#maxEntries = maxEntries;
-    feed.on(channel, (id) => {
+    const forget = (id: string) => {
       // A new row changes no row anyone has cached, only what is computed over the table.
       if (byRow && id.startsWith('+')) return;
       this.#generation += 1;
       if (byRow && id !== '*') this.#entries.delete(id);
       else this.#entries.clear();
-    });
+    };
+    for (const channel of typeof channels === 'string' ? [channels] : channels) feed.on(channel, forget);
     feed.onReset(() => {
       this.#generation += 1;
       this.#entries.clear();

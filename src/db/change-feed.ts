@@ -8,9 +8,10 @@ import type { Sql } from './sql.js';
 
 /**
  * What changes are announced (see the hot_paths and api_scopes migrations). The payload is the changed row's id, `+id` for a new row,
- * or `*` for all rows; `permissions` always says `*`.
+ * or `*` for all rows; `permissions` always says `*`. `auth_clients_used` is a client's lastUsedAt written (at most once
+ * a minute per client, migration client_use_announced), which only what shows it (the list's pages) listens to.
  */
-export const CHANGE_CHANNELS = ['auth_clients', 'crypto_keys', 'access_tokens', 'grants', 'users', 'personal_access_tokens', 'permissions', 'sync'] as const;
+export const CHANGE_CHANNELS = ['auth_clients', 'auth_clients_used', 'crypto_keys', 'access_tokens', 'grants', 'users', 'personal_access_tokens', 'permissions', 'sync'] as const;
 export type ChangeChannel = Exclude<(typeof CHANGE_CHANNELS)[number], 'sync'>;
 
 /** Subscribes a session to every channel: run by the server feed's connection and by the embedded database's session. */

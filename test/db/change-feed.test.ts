@@ -69,6 +69,48 @@ it('counts a client added or removed anywhere in the very next totalCount', asyn
   expect(await count(null)).toBe(all);
 });
 
+describe('the pages of the client list, kept in memory', () => {
+  let token: string;
+  const LIST = 'query($search: String) { authClients(first: 5, search: $search) { edges { node { name enabled lastUsedAt } } } }';
+  type Listed = { name: string; enabled: boolean; lastUsedAt: string | null };
+  const page = async (app: TestApp, search: string) => {
+    const result = await graphql<{ authClients: { edges: Array<{ node: Listed }> } }>(app.url, LIST, { search }, token);
+    return result.data!.authClients.edges.map(({ node }) => node);
+  };
+
+  beforeAll(async () => {
+    const admin = await createUser(t.current, { isSuperAdmin: true });
+    token = (await passwordGrant(t.current, await createClient(t.current), admin)).access_token;
+  });
+
+  it('show a client changed in SQL, its lastUsedAt too, in the very next page', async () => {
+    await sql("insert into auth_clients (id, name, grants) values (gen_random_uuid(), 'Paged Once', '{password}')");
+    expect(await page(t.current, 'paged once')).toEqual([{ name: 'Paged Once', enabled: true, lastUsedAt: null }]);
+    expect(await page(t.current, 'paged once')).toEqual([{ name: 'Paged Once', enabled: true, lastUsedAt: null }]);
+    // Written once a minute per client as it is used, and announced on a channel of its own.
+    await sql("update auth_clients set last_used_at = '2026-01-02T03:04:00Z' where name = 'Paged Once'");
+    expect(await page(t.current, 'paged once')).toEqual([{ name: 'Paged Once', enabled: true, lastUsedAt: '2026-01-02T03:04:00.000Z' }]);
+    await sql("update auth_clients set enabled = false where name = 'Paged Once'");
+    expect(await page(t.current, 'paged once')).toEqual([{ name: 'Paged Once', enabled: false, lastUsedAt: '2026-01-02T03:04:00.000Z' }]);
+    await sql("delete from auth_clients where name = 'Paged Once'");
+    expect(await page(t.current, 'paged once')).toEqual([]);
+  });
+
+  (serverUrl ? it : it.skip)('show a client changed through one instance in the next page on another', async () => {
+    const other = await startApp(t.current.storage);
+    try {
+      await sql("insert into auth_clients (id, name, grants) values (gen_random_uuid(), 'Paged Twice', '{password}')");
+      expect(await page(other, 'paged twice')).toEqual([{ name: 'Paged Twice', enabled: true, lastUsedAt: null }]);
+      const announced = heard(other, 'auth_clients_used');
+      await t.current.em().execute("update auth_clients set last_used_at = '2026-01-02T03:05:00Z' where name = 'Paged Twice'");
+      await announced;
+      expect(await page(other, 'paged twice')).toEqual([{ name: 'Paged Twice', enabled: true, lastUsedAt: '2026-01-02T03:05:00.000Z' }]);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 (serverUrl ? it : it.skip)('applies a change made through one instance to the next request on another', async () => {
   const other = await startApp(t.current.storage);
   try {

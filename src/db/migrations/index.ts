@@ -17,6 +17,7 @@ import { Migration20261127141000_user_tokens } from './Migration20261127141000_u
 import { Migration20261127150000_sign_in_attempts } from './Migration20261127150000_sign_in_attempts.js';
 import { Migration20261127151108_nfc_names } from './Migration20261127151108_nfc_names.js';
 import { Migration20261127170000_sign_in_start } from './Migration20261127170000_sign_in_start.js';
+import { Migration20261127171000_client_use_announced } from './Migration20261127171000_client_use_announced.js';
 
 // Exactly one class per name: the type checker refuses a missing or an extra one.
 const classes: Record<MigrationName, MigrationObject['class']> = {
@@ -35,6 +36,7 @@ const classes: Record<MigrationName, MigrationObject['class']> = {
   Migration20261127150000_sign_in_attempts,
   Migration20261127151108_nfc_names,
   Migration20261127170000_sign_in_start,
+  Migration20261127171000_client_use_announced,
 };
 
 export const migrationsList: MigrationObject[] = MIGRATION_NAMES.map((name) => ({ name, class: classes[name] }));

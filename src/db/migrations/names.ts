@@ -16,6 +16,7 @@ export const MIGRATION_NAMES = [
   'Migration20261127150000_sign_in_attempts',
   'Migration20261127151108_nfc_names',
   'Migration20261127170000_sign_in_start',
+  'Migration20261127171000_client_use_announced',
 ] as const;
 
 export type MigrationName = typeof MIGRATION_NAMES[number];
