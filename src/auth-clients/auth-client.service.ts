@@ -174,8 +174,9 @@ export class AuthClientService {
       const row = await this.sql.one<{ count: string }>(`select count(*) from auth_clients ${filters.where}`, filters.values);
       return Number(row?.count ?? 0);
     }, { byRow: false, maxEntries: 1000 });
+    // Up to 100 rows each: a few hundred pages are a few MiB at most.
     this.#pages = new ChangeCache(changes, ['auth_clients', 'auth_clients_used'], (key) => this.#readPage(JSON.parse(key) as PageKey), {
-      byRow: false, maxEntries: 1000,
+      byRow: false, maxEntries: 200,
     });
   }
 
@@ -492,6 +493,16 @@ export class AuthClientService {
   }
 
   #readPage([first, afterName, pattern, enabled, unusedSince]: PageKey): Promise<Page<AuthClientRecord>> {
+    // A kept page is answered many times: each row's cursor is encoded once.
+    const cursors = new Map<AuthClientRecord, string>();
+    const cursorOfRow = (row: AuthClientRecord) => {
+      let cursor = cursors.get(row);
+      if (cursor === undefined) {
+        cursor = cursorOf(row);
+        cursors.set(row, cursor);
+      }
+      return cursor;
+    };
     const filters = new SqlConditions();
     if (pattern) filters.add(`lower(name) like ${filters.param(pattern)}`);
     if (enabled !== null) filters.add(`enabled = ${filters.param(enabled)}`);
@@ -503,7 +514,7 @@ export class AuthClientService {
       filters,
       afterKey: afterName,
       first,
-      cursorOf,
+      cursorOf: cursorOfRow,
       // A search's best plan depends on the term; the plain list always walks the name index.
       prepare: !pattern,
       // last_used_at changes announce nothing to the counts (they would be forgotten once a minute per client): counts
