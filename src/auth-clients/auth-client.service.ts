@@ -522,5 +522,4 @@ export class AuthClientService {
       count: unusedSince ? undefined : async () => (await this.#counts.get(JSON.stringify([pattern ?? '', enabled])))!,
     });
   }
-
 }
