@@ -34,6 +34,8 @@ import { PersonalAccessTokenService } from './personal-access-tokens/personal-ac
 import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
 import { TokenCheck } from './oidc/token-check.js';
 import { answeredAsUnavailable, useOperations } from './operations/routes.js';
+import { consoleRoutes } from './console/routes.js';
+import { ADMIN_CONSOLE_SCOPE, adminConsoleRedirectUris } from './auth-clients/admin-console.js';
 
 export interface App {
   server: Server;
@@ -164,6 +166,12 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       context: createContextFactory({
         orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,
       }),
+    }));
+    app.use(consoleRoutes({
+      config,
+      clientId: () => adminConsole.clientId,
+      scope: ADMIN_CONSOLE_SCOPE,
+      redirectUri: adminConsoleRedirectUris(config.publicUrl).console,
     }));
     operations.mountRoutes(app);
     app.use((_req, res) => {
