@@ -23,7 +23,7 @@ import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
 import {
-  answerDatabaseTroubleAs503, clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken, matchRedirectUrisWith,
+  answerDatabaseTroubleAs503, clientMetadataValue, refreshChainStartedAt, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken, matchRedirectUrisWith,
 } from './provider-internals.js';
 import { redirectUriMatches } from '../auth-clients/auth-client.validation.js';
 import type { TokenCheck } from './token-check.js';
@@ -146,8 +146,8 @@ function configuration(deps: ProviderDeps): Configuration {
         if (client.clientAuthMethod !== 'none') return lifetime;
         // A public client's refresh tokens rotate at every use (rotateRefreshToken) and the chain ends at its refresh
         // lifetime counted from the first one (iiat), however often it is used: RFC 9700 §4.14.2.
-        const firstIssuedAt = (token as { iiat?: number }).iiat ?? Math.floor(Date.now() / 1000);
-        return Math.max(1, firstIssuedAt + lifetime - Math.floor(Date.now() / 1000));
+        const now = Math.floor(Date.now() / 1000);
+        return Math.max(1, (refreshChainStartedAt(token) ?? now) + lifetime - now);
       },
     },
     interactions: { url: (_ctx, interaction) => `${deps.config.issuer}/interaction/${interaction.uid}` },
