@@ -16,6 +16,7 @@ import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { describeStartupFailure } from './db/startup-failure.js';
 import type { Sql } from './db/sql.js';
 import { ClientStore } from './oidc/client-store.js';
+import { WebOrigins } from './auth-clients/web-origins.js';
 import { DomainError } from './shared/errors.js';
 import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
@@ -338,6 +339,7 @@ const commands: Record<string, Command> = {
       secrets: services.secrets,
       clients: new ClientStore(services.authClients, services.changes),
       changes: services.changes,
+      webOrigins: new WebOrigins(services.sql, services.changes, services.config),
       users: services.users,
       authClients: services.authClients,
       logger: createLogger('silent'),

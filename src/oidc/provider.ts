@@ -14,6 +14,7 @@ import { countTokenIssued } from '../operations/metrics.js';
 import { isDatabaseUnavailable, noneUnlessUnavailable } from '../shared/db-errors.js';
 import { ALL_SCOPES } from '../access-control/scopes.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
+import type { WebOrigins } from '../auth-clients/web-origins.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
 import {
@@ -52,6 +53,8 @@ export interface ProviderDeps {
   logger: Logger;
   /** The one check of whether a token may still be used, shared with /graphql. */
   tokenCheck: TokenCheck;
+  /** The browser origins that may call the token, userinfo and revocation endpoints, as they may call /graphql. */
+  webOrigins: WebOrigins;
 }
 
 /**
@@ -77,6 +80,8 @@ function configuration(deps: ProviderDeps): Configuration {
       profile: ['preferred_username'],
       email: ['email', 'email_verified'],
     },
+    // Decided by corsForBrowserApps (below) before the route runs: oidc-provider asks synchronously.
+    clientBasedCORS: (ctx) => corsDecisions.get(ctx) ?? false,
     // `none`: public clients (browser and native apps), which hold no secret; client-metadata.ts gives it to those only.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     // Per-client lifetimes and consent, from auth_clients; oidc-provider only carries them.
@@ -177,6 +182,47 @@ function configuration(deps: ProviderDeps): Configuration {
   };
 }
 
+/** The endpoints where oidc-provider asks clientBasedCORS, with whether browser apps may call each. */
+const CLIENT_CORS_ENDPOINTS = new Map([
+  ['/token', true],
+  ['/me', true],
+  ['/token/revocation', true],
+  // For resource servers, which are not browser pages.
+  ['/token/introspection', false],
+]);
+/** Each request's CORS decision, made once by corsForBrowserApps and read by clientBasedCORS. */
+const corsDecisions = new WeakMap<object, boolean>();
+
+/**
+ * CORS at the token, userinfo and revocation endpoints: the rule /graphql follows (auth-clients/web-origins.ts).
+ * oidc-provider answers every preflight with the origin asking, and checks an actual request's origin only once it
+ * knows the client (clientBasedCORS, which it asks synchronously): the decision is made here, from memory, before it
+ * runs. A preflight from anywhere else is refused with 403; an actual request from anywhere else gets no CORS
+ * headers, even on an error answered before the client is known (oidc-provider refuses it with invalid_request).
+ */
+function corsForBrowserApps(origins: WebOrigins) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    const origin = ctx.get('Origin');
+    const forBrowsers = CLIENT_CORS_ENDPOINTS.get(ctx.path);
+    if (!origin || forBrowsers === undefined) {
+      await next();
+      return;
+    }
+    const allowed = forBrowsers && await origins.allows(origin);
+    corsDecisions.set(ctx, allowed);
+    if (!allowed && ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
+      ctx.vary('Origin');
+      ctx.status = 403;
+      return;
+    }
+    await next();
+    if (!allowed) {
+      ctx.remove('Access-Control-Allow-Origin');
+      ctx.remove('Access-Control-Expose-Headers');
+    }
+  };
+}
+
 /** RFC 6749 §5.2: a client using a grant type it is not allowed is `unauthorized_client`; oidc-provider says invalid_request. */
 async function rfc6749GrantErrors(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
@@ -274,6 +320,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     ctx.type = 'html';
     ctx.body = errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then try again.');
   });
+  provider.use(corsForBrowserApps(deps.webOrigins));
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));
