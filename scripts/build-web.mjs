@@ -30,6 +30,8 @@ async function buildApp({ name, title, entryPoints }) {
   const { metafile } = await build({
     entryPoints: Object.fromEntries(Object.entries(entryPoints).map(([key, path]) => [key, join(root, path)])),
     outdir: assets,
+    // The metafile's paths are relative to this.
+    absWorkingDir: root,
     // Hashed names: the server lets browsers keep them forever; only index.html is asked for every time.
     entryNames: '[name]-[hash]',
     chunkNames: 'chunks/[name]-[hash]',
