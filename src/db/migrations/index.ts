@@ -16,6 +16,7 @@ import { Migration20261127140000_people } from './Migration20261127140000_people
 import { Migration20261127141000_user_tokens } from './Migration20261127141000_user_tokens.js';
 import { Migration20261127150000_sign_in_attempts } from './Migration20261127150000_sign_in_attempts.js';
 import { Migration20261127151108_nfc_names } from './Migration20261127151108_nfc_names.js';
+import { Migration20261127160000_public_clients } from './Migration20261127160000_public_clients.js';
 import { Migration20261127170000_sign_in_start } from './Migration20261127170000_sign_in_start.js';
 import { Migration20261127171000_client_use_announced } from './Migration20261127171000_client_use_announced.js';
 
@@ -35,6 +36,7 @@ const classes: Record<MigrationName, MigrationObject['class']> = {
   Migration20261127141000_user_tokens,
   Migration20261127150000_sign_in_attempts,
   Migration20261127151108_nfc_names,
+  Migration20261127160000_public_clients,
   Migration20261127170000_sign_in_start,
   Migration20261127171000_client_use_announced,
 };
