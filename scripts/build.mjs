@@ -159,3 +159,7 @@ await Promise.all((await readdir(chunks)).map(async (name) => {
   if (current.has(path)) return;
   if (Date.now() - (await stat(path)).mtimeMs > STALE_MS) await rm(path, { force: true });
 }));
+
+// The browser apps (the playground), bundled into dist/web/.
+const { buildWeb } = await import('./build-web.mjs');
+await buildWeb();

@@ -1,0 +1,85 @@
+// GraphiQL at GET /graphql for browsers (Accept: text/html), its sign-in callback and its bundled assets; every other
+// request to /graphql goes on to Apollo unchanged.
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+
+const PLAYGROUND_PATH = '/graphql';
+export const PLAYGROUND_CALLBACK_PATH = '/graphql/callback';
+const ASSETS_PATH = '/graphql/assets';
+
+/**
+ * The bundles scripts/build-web.mjs writes to dist/web/playground/: reached from the TypeScript sources (jest), from
+ * dist/src/, or from the service's bundles in dist/bundle/ (and its chunks).
+ */
+function assetsDir(here: string): string {
+  let relative = '../../web/playground/';
+  if (here.endsWith('.ts')) relative = '../../dist/web/playground/';
+  else if (here.includes('/bundle/') && !here.includes('/bundle/chunks/')) relative = '../web/playground/';
+  return fileURLToPath(new URL(relative, here));
+}
+
+// Apollo's own test for its landing page (ApolloServer.prefersHTML): a GET whose Accept prefers HTML over every
+// GraphQL answer type. A GET of a query from a script (Accept: application/json, */* or none) still reaches Apollo.
+const NEGOTIATED = ['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html'];
+const prefersHtml = (req: express.Request) => Boolean(req.headers.accept) && req.accepts(NEGOTIATED) === 'text/html';
+
+/**
+ * The console's policy (script only from here, no inline script, never framed), with style-src relaxed for Monaco,
+ * GraphiQL's editor, which writes its theme and token colours into <style> elements it creates at run time.
+ */
+export const PLAYGROUND_CSP = [
+  "default-src 'self'", "script-src 'self'", "worker-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+  "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
+
+const page = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>GraphQL playground · Auth Clients</title>
+<link rel="stylesheet" href="${ASSETS_PATH}/playground.css">
+<script type="module" src="${ASSETS_PATH}/playground.js"></script>
+</head>
+<body>
+<div id="root"></div>
+<noscript><p>The GraphQL playground needs JavaScript. The API itself answers POST requests at this address.</p></noscript>
+</body>
+</html>
+`;
+
+function sendPage(res: express.Response): void {
+  res.set({
+    'Content-Security-Policy': PLAYGROUND_CSP,
+    'Cache-Control': 'no-cache',
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    // The callback URL carries the authorization code: never pass it on.
+    'Referrer-Policy': 'no-referrer',
+    Vary: 'Accept',
+  }).type('html').send(page);
+}
+
+/** Mount before Apollo's middleware at /graphql, which would otherwise take /graphql/* as GraphQL requests. */
+export function createPlaygroundRouter(): express.Router {
+  const router = express.Router();
+  const dir = assetsDir(import.meta.url);
+  router.get(PLAYGROUND_PATH, (req, res, next) => {
+    if (prefersHtml(req)) sendPage(res);
+    else next();
+  });
+  router.get(PLAYGROUND_CALLBACK_PATH, (_req, res) => sendPage(res));
+  router.use(ASSETS_PATH, express.static(dir, {
+    index: false,
+    fallthrough: false,
+    setHeaders(res, path) {
+      // Chunks are named by their content; the entries and workers keep their names, so they are checked each time.
+      res.set('Cache-Control', /\/(chunks|fonts)\//.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.set('X-Content-Type-Options', 'nosniff');
+    },
+  }), (error: { status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (error.status === 404) res.status(404).json({ error: 'not_found' });
+    else next(error);
+  });
+  return router;
+}
