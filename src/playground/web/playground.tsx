@@ -1,42 +1,39 @@
 // The GraphQL playground at GET /graphql: GraphiQL, bundled and served by the service, signed in through the console's
 // own Authorization Code + PKCE flow (the Admin Console client, redirect /graphql/callback), sending the access token
 // as a bearer on every request, the schema introspection included.
-import './monaco-environment.js';
+import './monaco-environment';
 import { GraphiQL } from 'graphiql';
-import { StrictMode, useCallback, useEffect, useState } from 'react';
+import {
+  StrictMode, useCallback, useEffect, useMemo, useState,
+} from 'react';
 import { createRoot } from 'react-dom/client';
 import 'graphiql/style.css';
 import './playground.css';
-import { accessToken, completeSignIn, signIn, signOut } from '../../console/web/sign-in.js';
+import {
+  accessToken, completeSignIn, loadConfig, signIn, signOut, type SignInConfig,
+} from '../../console/web/sign-in';
 
 type Fetcher = Parameters<typeof GraphiQL>[0]['fetcher'];
 
-interface ConsoleConfig {
-  issuer: string;
-  clientId: string;
-  graphqlUrl: string;
-  scope: string;
-  redirectUri: string;
-}
-
+const PLAYGROUND_PATH = '/graphql';
 /** Where the provider sends the browser back: this page's own callback, registered on the Admin Console client. */
 const CALLBACK_PATH = '/graphql/callback';
-// Set once signed in and cleared on sign-out: a reload then signs in again silently through the provider's session.
-// The token itself stays in memory only.
+// Set once signed in, cleared on sign-out: a reload then signs in again silently (prompt=none) through the provider's
+// session. The token itself stays in memory only.
 const SIGNED_IN_HINT = 'playground.signed-in';
 
 const callbackUri = () => new URL(CALLBACK_PATH, window.location.origin).href;
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-async function loadConfig(): Promise<ConsoleConfig> {
-  const response = await fetch('/console/config.json', { headers: { accept: 'application/json' } });
-  if (!response.ok) throw new Error(`The playground's settings could not be loaded (HTTP ${response.status}).`);
-  return await response.json() as ConsoleConfig;
-}
-
-/** Plain POST of JSON to the API, with the bearer token unless the headers editor names its own Authorization. */
-function createFetcher(url: string, token: string | null): Fetcher {
+/**
+ * Plain POST of JSON to the API, with the signed-in user's access token as a bearer (read at each request: it is
+ * forgotten once expired) unless the headers editor names its own Authorization.
+ */
+function createFetcher(url: string, signedIn: boolean): Fetcher {
   return async (params, options) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+    const token = signedIn ? accessToken() : undefined;
+    if (signedIn && !token) return { errors: [{ message: 'Your sign-in has expired: reload the page to sign in again.' }] };
     if (token) headers.authorization = `Bearer ${token}`;
     for (const [name, value] of Object.entries(options?.headers ?? {})) headers[name.toLowerCase()] = String(value);
     const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(params) });
@@ -49,73 +46,72 @@ function createFetcher(url: string, token: string | null): Fetcher {
   };
 }
 
-type Session = { state: 'anonymous' } | { state: 'signed-in'; token: string; username: string | null };
+type Session =
+  | { state: 'anonymous'; problem?: string }
+  | { state: 'signed-in'; username: string | undefined };
 
-/** Finishes a return to the callback URL, or silently signs in again after a reload; never loops. */
-async function startSession(config: ConsoleConfig): Promise<Session | 'redirecting'> {
-  const here = new URL(window.location.href);
-  if (here.pathname === CALLBACK_PATH) {
-    const back = here.searchParams.has('code') || here.searchParams.has('error');
-    if (back) {
-      try {
-        await completeSignIn();
-      } catch {
-        // prompt=none without a provider session ends here with login_required: carry on anonymously.
-        sessionStorage.removeItem(SIGNED_IN_HINT);
-      }
-    } else {
-      // The provider's sign-out sends the browser here with neither code nor error.
-      sessionStorage.removeItem(SIGNED_IN_HINT);
-    }
-    window.history.replaceState(null, '', '/graphql');
+async function viewerName(url: string): Promise<string | undefined> {
+  const result = await createFetcher(url, true)({ query: '{ viewer { username } }' }) as { data?: { viewer?: { username?: string } | null } };
+  return result.data?.viewer?.username;
+}
+
+/** Finishes a return to the callback URL, or signs in again silently after a reload; never loops. */
+async function startSession(config: SignInConfig): Promise<Session | 'redirecting'> {
+  let problem: string | undefined;
+  if (window.location.pathname === CALLBACK_PATH) {
+    const result = await completeSignIn();
+    // Signed out (back from the provider's sign-out, or prompt=none found no session) or failed: anonymous.
+    if (result.status !== 'signed-in') sessionStorage.removeItem(SIGNED_IN_HINT);
+    if (result.status === 'failed') problem = result.message;
+    window.history.replaceState(null, '', PLAYGROUND_PATH);
   } else if (sessionStorage.getItem(SIGNED_IN_HINT) && !accessToken()) {
+    // Removed first: should the provider not answer with a session, the next load stays anonymous.
     sessionStorage.removeItem(SIGNED_IN_HINT);
-    await signIn({ silent: true, redirectUri: callbackUri() });
+    void signIn({ silent: true, redirectUri: callbackUri(), returnTo: PLAYGROUND_PATH });
     return 'redirecting';
   }
-  const token = accessToken();
-  if (!token) return { state: 'anonymous' };
+  if (!accessToken()) return { state: 'anonymous', problem };
   sessionStorage.setItem(SIGNED_IN_HINT, '1');
-  return { state: 'signed-in', token, username: await viewerName(config.graphqlUrl, token) };
+  return { state: 'signed-in', username: await viewerName(config.graphqlUrl) };
 }
 
-async function viewerName(url: string, token: string): Promise<string | null> {
-  const result = await createFetcher(url, token)({ query: '{ viewer { username } }' }) as { data?: { viewer?: { username?: string } | null } };
-  return result.data?.viewer?.username ?? null;
-}
-
-function Playground({ config }: { config: ConsoleConfig }) {
+function Playground({ config }: { config: SignInConfig }) {
   const [session, setSession] = useState<Session | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
 
   useEffect(() => {
     startSession(config).then((started) => {
-      if (started !== 'redirecting') setSession(started);
+      if (started === 'redirecting') return;
+      setSession(started);
+      if (started.state === 'anonymous' && started.problem) setProblem(started.problem);
     }, (error: unknown) => {
-      setProblem(error instanceof Error ? error.message : String(error));
+      setProblem(messageOf(error));
       setSession({ state: 'anonymous' });
     });
   }, [config]);
 
   const onSignIn = useCallback(() => {
     setBusy(true);
-    signIn({ redirectUri: callbackUri() }).catch((error: unknown) => {
+    signIn({ redirectUri: callbackUri(), returnTo: PLAYGROUND_PATH }).catch((error: unknown) => {
       setBusy(false);
-      setProblem(error instanceof Error ? error.message : String(error));
+      setProblem(messageOf(error));
     });
   }, []);
   const onSignOut = useCallback(() => {
     setBusy(true);
     sessionStorage.removeItem(SIGNED_IN_HINT);
-    signOut().catch((error: unknown) => {
+    signOut({ redirectUri: callbackUri() }).catch((error: unknown) => {
       setBusy(false);
-      setProblem(error instanceof Error ? error.message : String(error));
+      setProblem(messageOf(error));
     });
   }, []);
 
+  const signedIn = session?.state === 'signed-in';
+  // One fetcher per sign-in state: GraphiQL introspects again when it changes.
+  const fetcher = useMemo(() => createFetcher(config.graphqlUrl, signedIn), [config, signedIn]);
+
   if (!session) return <p className="playground-status" role="status">Loading the playground…</p>;
-  const token = session.state === 'signed-in' ? session.token : null;
   return (
     <div className="playground">
       <header className="playground-bar">
@@ -137,8 +133,7 @@ function Playground({ config }: { config: ConsoleConfig }) {
         <a href="/console">Console</a>
       </header>
       <main className="playground-ide">
-        {/* A new fetcher after sign-in makes GraphiQL introspect again, now with the token. */}
-        <GraphiQL key={token ?? 'anonymous'} fetcher={createFetcher(config.graphqlUrl, token)} defaultQuery={DEFAULT_QUERY} />
+        <GraphiQL key={session.state} fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />
       </main>
     </div>
   );
@@ -154,10 +149,11 @@ const DEFAULT_QUERY = `# Sign in to run queries as yourself; the token is sent a
 `;
 
 function App() {
-  const [config, setConfig] = useState<ConsoleConfig | null>(null);
+  const [config, setConfig] = useState<SignInConfig | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
-    loadConfig().then(setConfig, (error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
+    // The console's settings: the same provider, client and API; GraphiQL has its own callback URL.
+    loadConfig('/console/config.json').then(setConfig, (error: unknown) => setProblem(`The playground's settings could not be loaded: ${messageOf(error)}`));
   }, []);
   if (problem) return <p role="alert" className="playground-status">{problem}</p>;
   if (!config) return <p className="playground-status" role="status">Loading the playground…</p>;
