@@ -32,23 +32,33 @@ export const PLAYGROUND_CSP = [
   "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ].join('; ');
 
-const page = `<!doctype html>
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * The page: the bundle and what it needs to know, as data attributes (no inline script). URLs follow PUBLIC_URL,
+ * path included, for a proxy that serves the service under a path.
+ */
+function renderPage(publicUrl: string): string {
+  const base = new URL(publicUrl).pathname.replace(/\/$/, '');
+  const assets = `${base}${ASSETS_PATH}`;
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>GraphQL playground · Auth Clients</title>
-<link rel="stylesheet" href="${ASSETS_PATH}/playground.css">
-<script type="module" src="${ASSETS_PATH}/playground.js"></script>
+<link rel="stylesheet" href="${assets}/playground.css">
+<script type="module" src="${assets}/playground.js"></script>
 </head>
 <body>
-<div id="root"></div>
+<div id="root" data-assets-url="${escapeAttribute(`${assets}/`)}" data-config-url="${escapeAttribute(`${publicUrl}/console/config.json`)}" data-playground-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_PATH}`)}" data-callback-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_CALLBACK_PATH}`)}" data-console-url="${escapeAttribute(`${publicUrl}/console`)}"></div>
 <noscript><p>The GraphQL playground needs JavaScript. The API itself answers POST requests at this address.</p></noscript>
 </body>
 </html>
 `;
+}
 
-function sendPage(res: express.Response): void {
+function sendPage(res: express.Response, page: string): void {
   res.set({
     'Content-Security-Policy': PLAYGROUND_CSP,
     'Cache-Control': 'no-cache',
@@ -61,14 +71,15 @@ function sendPage(res: express.Response): void {
 }
 
 /** Mount before Apollo's middleware at /graphql, which would otherwise take /graphql/* as GraphQL requests. */
-export function createPlaygroundRouter(): express.Router {
+export function createPlaygroundRouter(publicUrl: string): express.Router {
   const router = express.Router();
+  const page = renderPage(publicUrl);
   const dir = assetsDir(import.meta.url);
   router.get(PLAYGROUND_PATH, (req, res, next) => {
-    if (prefersHtml(req)) sendPage(res);
+    if (prefersHtml(req)) sendPage(res, page);
     else next();
   });
-  router.get(PLAYGROUND_CALLBACK_PATH, (_req, res) => sendPage(res));
+  router.get(PLAYGROUND_CALLBACK_PATH, (_req, res) => sendPage(res, page));
   router.use(ASSETS_PATH, express.static(dir, {
     index: false,
     fallthrough: false,

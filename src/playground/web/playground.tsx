@@ -15,14 +15,17 @@ import {
 
 type Fetcher = Parameters<typeof GraphiQL>[0]['fetcher'];
 
-const PLAYGROUND_PATH = '/graphql';
+/** What the server wrote into the page (playground/routes.ts), from PUBLIC_URL. */
+const { dataset } = document.getElementById('root')!;
+const CONFIG_URL = dataset.configUrl!;
+const PLAYGROUND_URL = dataset.playgroundUrl!;
 /** Where the provider sends the browser back: this page's own callback, registered on the Admin Console client. */
-const CALLBACK_PATH = '/graphql/callback';
+const CALLBACK_URL = dataset.callbackUrl!;
+const CONSOLE_URL = dataset.consoleUrl!;
 // Set once signed in, cleared on sign-out: a reload then signs in again silently (prompt=none) through the provider's
 // session. The token itself stays in memory only.
 const SIGNED_IN_HINT = 'playground.signed-in';
 
-const callbackUri = () => new URL(CALLBACK_PATH, window.location.origin).href;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -58,16 +61,16 @@ async function viewerName(url: string): Promise<string | undefined> {
 /** Finishes a return to the callback URL, or signs in again silently after a reload; never loops. */
 async function startSession(config: SignInConfig): Promise<Session | 'redirecting'> {
   let problem: string | undefined;
-  if (window.location.pathname === CALLBACK_PATH) {
+  if (window.location.pathname === new URL(CALLBACK_URL).pathname) {
     const result = await completeSignIn();
     // Signed out (back from the provider's sign-out, or prompt=none found no session) or failed: anonymous.
     if (result.status !== 'signed-in') sessionStorage.removeItem(SIGNED_IN_HINT);
     if (result.status === 'failed') problem = result.message;
-    window.history.replaceState(null, '', PLAYGROUND_PATH);
+    window.history.replaceState(null, '', new URL(PLAYGROUND_URL).pathname);
   } else if (sessionStorage.getItem(SIGNED_IN_HINT) && !accessToken()) {
     // Removed first: should the provider not answer with a session, the next load stays anonymous.
     sessionStorage.removeItem(SIGNED_IN_HINT);
-    void signIn({ silent: true, redirectUri: callbackUri(), returnTo: PLAYGROUND_PATH });
+    void signIn({ silent: true, redirectUri: CALLBACK_URL, returnTo: new URL(PLAYGROUND_URL).pathname });
     return 'redirecting';
   }
   if (!accessToken()) return { state: 'anonymous', problem };
@@ -93,7 +96,7 @@ function Playground({ config }: { config: SignInConfig }) {
 
   const onSignIn = useCallback(() => {
     setBusy(true);
-    signIn({ redirectUri: callbackUri(), returnTo: PLAYGROUND_PATH }).catch((error: unknown) => {
+    signIn({ redirectUri: CALLBACK_URL, returnTo: new URL(PLAYGROUND_URL).pathname }).catch((error: unknown) => {
       setBusy(false);
       setProblem(messageOf(error));
     });
@@ -101,7 +104,7 @@ function Playground({ config }: { config: SignInConfig }) {
   const onSignOut = useCallback(() => {
     setBusy(true);
     sessionStorage.removeItem(SIGNED_IN_HINT);
-    signOut({ redirectUri: callbackUri() }).catch((error: unknown) => {
+    signOut({ redirectUri: CALLBACK_URL }).catch((error: unknown) => {
       setBusy(false);
       setProblem(messageOf(error));
     });
@@ -130,7 +133,7 @@ function Playground({ config }: { config: SignInConfig }) {
               <button type="button" onClick={onSignIn} disabled={busy} aria-busy={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
             </>
           )}
-        <a href="/console">Console</a>
+        <a href={CONSOLE_URL}>Console</a>
       </header>
       <main className="playground-ide">
         <GraphiQL key={session.state} fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />
@@ -153,7 +156,7 @@ function App() {
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
     // The console's settings: the same provider, client and API; GraphiQL has its own callback URL.
-    loadConfig('/console/config.json').then(setConfig, (error: unknown) => setProblem(`The playground's settings could not be loaded: ${messageOf(error)}`));
+    loadConfig(CONFIG_URL).then(setConfig, (error: unknown) => setProblem(`The playground's settings could not be loaded: ${messageOf(error)}`));
   }, []);
   if (problem) return <p role="alert" className="playground-status">{problem}</p>;
   if (!config) return <p className="playground-status" role="status">Loading the playground…</p>;
