@@ -13,7 +13,9 @@ import {
   accessToken, completeSignIn, loadConfig, signIn, signOut, type SignInConfig,
 } from '../../console/web/sign-in';
 
-type Fetcher = Parameters<typeof GraphiQL>[0]['fetcher'];
+/** What GraphiQL calls (its Fetcher type, from @graphiql/toolkit): one request, one JSON answer. */
+type FetcherResult = { data?: unknown; errors?: Array<{ message: string }> };
+type Fetcher = (params: { query: string; operationName?: string | null; variables?: unknown }, options?: { headers?: Record<string, unknown> }) => Promise<FetcherResult>;
 
 /** What the server wrote into the page (playground/routes.ts), from PUBLIC_URL. */
 const { dataset } = document.getElementById('root')!;
@@ -42,9 +44,9 @@ function createFetcher(url: string, signedIn: boolean): Fetcher {
     const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(params) });
     const text = await response.text();
     try {
-      return JSON.parse(text) as Awaited<ReturnType<Fetcher>>;
+      return JSON.parse(text) as FetcherResult;
     } catch {
-      return { errors: [{ message: `HTTP ${response.status}: ${text.slice(0, 200)}` }] } as Awaited<ReturnType<Fetcher>>;
+      return { errors: [{ message: `HTTP ${response.status}: ${text.slice(0, 200)}` }] };
     }
   };
 }

@@ -77,7 +77,7 @@ const REMOVE_MEMBERS: TypedDocumentNode<{ removeGroupMembers: GroupRow }, { grou
 
 const FIELD_LABELS = { name: 'Name', description: 'Description' };
 
-function GroupDialog({ group, onClose }: { group?: GroupRow; onClose(): void }) {
+function GroupDialog({ group, onClose }: { group?: GroupRow; onClose: () => void }) {
   const [name, setName] = useState(group?.name ?? '');
   const [description, setDescription] = useState(group?.description ?? '');
   const [create, created] = useMutation(CREATE_GROUP, { refetchQueries: [GROUPS_QUERY] });
@@ -109,7 +109,7 @@ function GroupDialog({ group, onClose }: { group?: GroupRow; onClose(): void }) 
   );
 }
 
-function DeleteGroup({ group, onClose }: { group: GroupRow; onClose(): void }) {
+function DeleteGroup({ group, onClose }: { group: GroupRow; onClose: () => void }) {
   const [remove, { loading, error }] = useMutation(DELETE_GROUP, { refetchQueries: [GROUPS_QUERY] });
   return (
     <ConfirmByName

@@ -62,7 +62,7 @@ const FIELD_LABELS = {
   name: 'Name', authClientId: 'Auth client', scopes: 'Scopes', expiresAt: 'Expires on',
 };
 
-function CreateToken({ onClose }: { onClose(): void }) {
+function CreateToken({ onClose }: { onClose: () => void }) {
   const { may } = useViewer();
   const listable = may('view-auth_clients');
   const clients = useQuery(TOKEN_CLIENTS, { skip: !listable });
@@ -165,7 +165,7 @@ function CreateToken({ onClose }: { onClose(): void }) {
   );
 }
 
-function RevokeToken({ token, onClose }: { token: TokenRow; onClose(): void }) {
+function RevokeToken({ token, onClose }: { token: TokenRow; onClose: () => void }) {
   const [revoke, { loading, error }] = useMutation(REVOKE_TOKEN, { refetchQueries: [TOKENS] });
   return (
     <Dialog title={`Revoke token ${token.name}`} onClose={onClose}>

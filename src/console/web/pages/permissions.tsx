@@ -57,7 +57,7 @@ function PermissionForm({
   canEdit: boolean;
   saving: boolean;
   error: unknown;
-  onSave(permissions: string[]): Promise<unknown>;
+  onSave: (permissions: string[]) => Promise<unknown>;
 }) {
   const catalogue = useQuery(CATALOGUE, { fetchPolicy: 'cache-first' });
   const [chosen, setChosen] = useState(() => new Set(granted));

@@ -52,7 +52,7 @@ const DELETE_USER: TypedDocumentNode<{ deleteUser: { deletedUserId: string } }, 
 const FIELD_LABELS = { username: 'Username', email: 'Email', password: 'Password', isActive: 'Active' };
 
 /** Create (no `user`) or edit: the form keeps what was typed when the server refuses it. */
-function UserDialog({ user, onClose }: { user?: UserRow; onClose(): void }) {
+function UserDialog({ user, onClose }: { user?: UserRow; onClose: () => void }) {
   const [username, setUsername] = useState(user?.username ?? '');
   const [email, setEmail] = useState(user?.email ?? '');
   const [password, setPassword] = useState('');
@@ -95,7 +95,7 @@ function UserDialog({ user, onClose }: { user?: UserRow; onClose(): void }) {
   );
 }
 
-function DeleteUser({ user, onClose }: { user: UserRow; onClose(): void }) {
+function DeleteUser({ user, onClose }: { user: UserRow; onClose: () => void }) {
   const [remove, { loading, error }] = useMutation(DELETE_USER, { refetchQueries: [USERS_QUERY] });
   return (
     <ConfirmByName
