@@ -17,6 +17,7 @@ import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { AccessControlService } from './access-control/access-control.service.js';
 import { AuditLog } from './audit/audit-log.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
+import { ensureAdminConsole } from './auth-clients/admin-console.js';
 import { createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError, serviceUnavailableAs503 } from './graphql/format-error.js';
 import { graphqlLimits } from './graphql/limits.js';
@@ -47,6 +48,8 @@ export interface App {
   changes: ChangeFeed;
   services: Services;
   createdAdmin: BootstrapResult['createdAdmin'];
+  /** The built-in public client the console and GraphiQL sign in through (auth-clients/admin-console.ts). */
+  adminConsole: { clientId: string };
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const accessControl = new AccessControlService();
     const authClients = new AuthClientService(secrets, sql, changes, logger);
     const { keys, createdAdmin } = await bootstrap(orm, sql, config, secrets, users);
+    const adminConsole = await ensureAdminConsole(orm, sql, config.publicUrl, logger);
     const clients = new ClientStore(authClients, changes);
     // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
     const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes, authClients);
@@ -202,6 +206,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       changes,
       services,
       createdAdmin,
+      adminConsole,
       async close() {
         operations.health.drain();
         operations.close();

@@ -45,10 +45,11 @@ it('keeps clients, users, still-valid tokens and signing keys across a restart',
 
   // Same port, so the same issuer, as a real restart would have.
   const second = await start({ PORT: String(first.config.port) });
-  // The same access token still works, and the clients are all there.
+  // The same access token still works, and the clients are all there (with the built-in Admin Console).
   const list = await graphql<{ authClients: { totalCount: number } }>(second.url, LIST_AUTH_CLIENTS, {}, tokens.access_token);
   expect(list.errors).toBeUndefined();
-  expect(list.data?.authClients.totalCount).toBe(2);
+  expect(list.data?.authClients.totalCount).toBe(3);
+  expect(second.app.adminConsole.clientId).toBe(first.app.adminConsole.clientId);
   // The refresh token, the user's password and the new client's secret still work.
   const refreshed = await oidc.refreshTokenGrant(await clientConfig(second, client), tokens.refresh_token!);
   expect(refreshed.access_token).toEqual(expect.any(String));

@@ -24,9 +24,12 @@ export enum AuthClientGrant {
 @Check({ name: 'auth_clients_name_check', expression: `"name" = btrim("name") and "name" <> ''` })
 @Check({ name: 'auth_clients_scopes_check', expression: `"scopes" <@ array[${API_SCOPE_NAMES.map((scope) => `'${scope}'`).join(', ')}]::text[]` })
 @Check({ name: 'auth_clients_grants_check', expression: `cardinality("grants") > 0 and "grants" <@ array['authorization_code', 'password', 'personal_access', 'client_credentials']::text[]` })
+// A public client cannot authenticate, so it may only send users through the code flow (PKCE) or act for them with
+// their personal access tokens: never a grant that rests on a client secret.
+@Check({ name: 'auth_clients_public_grants_check', expression: `"confidential" or "grants" <@ array['authorization_code', 'personal_access']::text[]` })
 @Check({ name: 'auth_clients_access_token_lifetime_check', expression: '"access_token_lifetime" >= 60 and "access_token_lifetime" <= 86400' })
 @Check({ name: 'auth_clients_refresh_token_lifetime_check', expression: '"refresh_token_lifetime" >= 3600 and "refresh_token_lifetime" <= 31536000' })
-export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdBy' | 'enabled' | 'skipConsent' | 'accessTokenLifetime' | 'refreshTokenLifetime' | 'lastUsedAt'> {
+export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdBy' | 'enabled' | 'skipConsent' | 'accessTokenLifetime' | 'refreshTokenLifetime' | 'lastUsedAt' | 'confidential' | 'builtIn'> {
   @Property({ length: 255 })
   name!: string;
 
@@ -50,6 +53,17 @@ export class AuthClient extends BaseEntity<'redirectUris' | 'scopes' | 'createdB
   /** A trusted first-party app: its users are never shown the consent page. */
   @Property({ default: false })
   skipConsent: boolean = false;
+
+  /**
+   * False for a public client (a browser or native app, RFC 6749 §2.1): it has no secret, authenticates with
+   * token_endpoint_auth_method none, and must use PKCE.
+   */
+  @Property({ default: true })
+  confidential: boolean = true;
+
+  /** Set on a client the service itself keeps (see admin-console.ts): which one it is. Null for every other client. */
+  @Property({ length: 50, nullable: true, unique: 'auth_clients_built_in_unique' })
+  builtIn?: string | null;
 
   /** Seconds; for tokens issued after a change. */
   @Property({ type: 'integer', default: 3600 })

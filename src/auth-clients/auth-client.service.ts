@@ -65,6 +65,10 @@ export interface AuthClientRecord {
   refreshTokenLifetime: number;
   lastUsedAt: Date | null;
   createdById: string | null;
+  /** False for a public client: no secret, token_endpoint_auth_method none, PKCE. */
+  confidential: boolean;
+  /** Which client the service keeps itself (admin-console.ts), or null. */
+  builtIn: string | null;
 }
 
 // A secret works while it has no expiry or its expiry is still ahead.
@@ -78,7 +82,7 @@ const secretsOfClient = (clientIdSql: string) => `(select coalesce(json_agg(${se
 const SECRETS_COLUMN = `${secretsOfClient('auth_clients.id')} as "secrets"`;
 const CLIENT_COLUMNS = `id, name, grants, redirect_uris as "redirectUris", scopes, created_at as "createdAt", updated_at as "updatedAt",
   enabled, skip_consent as "skipConsent", access_token_lifetime as "accessTokenLifetime", refresh_token_lifetime as "refreshTokenLifetime",
-  last_used_at as "lastUsedAt", created_by_id as "createdById"`;
+  last_used_at as "lastUsedAt", created_by_id as "createdById", confidential, built_in as "builtIn"`;
 const COLUMNS = `${CLIENT_COLUMNS}, ${SECRETS_COLUMN}`;
 
 const newClientSecret = () => `${CLIENT_SECRET_PREFIX}${randomToken(32)}`;

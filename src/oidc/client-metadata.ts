@@ -13,8 +13,11 @@ export const REFRESH_TOKEN_LIFETIME = 'refresh_token_lifetime';
 export const SKIP_CONSENT = 'skip_consent';
 export const EXTRA_CLIENT_METADATA = [ACCESS_TOKEN_LIFETIME, REFRESH_TOKEN_LIFETIME, SKIP_CONSENT];
 
-/** `clientSecret`: what AuthClientService.providerSecret gives for the client (its working secrets' hashes). */
-export function clientMetadata(authClient: AuthClientRecord, clientSecret: string): ClientMetadata {
+/**
+ * `clientSecret`: what AuthClientService.providerSecret gives for a confidential client (its working secrets' hashes);
+ * a public client has none.
+ */
+export function clientMetadata(authClient: AuthClientRecord, clientSecret: string | undefined): ClientMetadata {
   const grantTypes = new Set<string>();
   if (authClient.grants.includes(AuthClientGrant.AUTHORIZATION_CODE)) grantTypes.add('authorization_code').add('refresh_token');
   if (authClient.grants.includes(AuthClientGrant.PASSWORD)) grantTypes.add('password').add('refresh_token');
@@ -25,8 +28,9 @@ export function clientMetadata(authClient: AuthClientRecord, clientSecret: strin
     client_name: authClient.name,
     // The working secrets' keyed hashes stand where oidc-provider expects the secret; compareClientSecret checks
     // against them. A change of secrets changes the metadata, so oidc-provider builds a new Client for it.
-    client_secret: clientSecret,
-    token_endpoint_auth_method: 'client_secret_basic',
+    // A public client (RFC 6749 §2.1) proves nothing at the token endpoint: it sends its client_id, and PKCE (required
+    // for every client, provider.ts) binds the code to the app that asked for it.
+    ...(authClient.confidential ? { client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_basic' } : { token_endpoint_auth_method: 'none' }),
     grant_types: [...grantTypes],
     response_types: usesCode ? ['code'] : [],
     redirect_uris: authClient.redirectUris,

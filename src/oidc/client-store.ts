@@ -16,7 +16,8 @@ export class ClientStore implements ClientSource {
       const authClient = await authClients.findById(id);
       // A disabled client does not exist for oidc-provider: no token endpoint, no sign-in, and the one token check
       // refuses every token it holds. Its tokens are kept, so enabling it brings back those not yet expired.
-      return authClient?.enabled ? clientMetadata(authClient, await authClients.providerSecret(authClient.id)) : undefined;
+      if (!authClient?.enabled) return undefined;
+      return clientMetadata(authClient, authClient.confidential ? await authClients.providerSecret(authClient.id) : undefined);
     }, { byRow: true });
   }
 

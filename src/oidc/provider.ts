@@ -77,7 +77,8 @@ function configuration(deps: ProviderDeps): Configuration {
       profile: ['preferred_username'],
       email: ['email', 'email_verified'],
     },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    // `none`: public clients (browser and native apps), which hold no secret; client-metadata.ts gives it to those only.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     // Per-client lifetimes and consent, from auth_clients; oidc-provider only carries them.
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA] },
     enabledJWA: { dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS] },
@@ -140,7 +141,14 @@ function configuration(deps: ProviderDeps): Configuration {
       Session: 14 * DAY,
       // A grant outlives the refresh tokens issued under it.
       Grant: (ctx) => Math.max(30 * DAY, extra<number>(ctx?.oidc?.client, REFRESH_TOKEN_LIFETIME) ?? 0),
-      RefreshToken: (_ctx, _token, client) => extra<number>(client, REFRESH_TOKEN_LIFETIME) ?? 30 * DAY,
+      RefreshToken: (_ctx, token, client) => {
+        const lifetime = extra<number>(client, REFRESH_TOKEN_LIFETIME) ?? 30 * DAY;
+        if (client.clientAuthMethod !== 'none') return lifetime;
+        // A public client's refresh tokens rotate at every use (rotateRefreshToken) and the chain ends at its refresh
+        // lifetime counted from the first one (iiat), however often it is used: RFC 9700 §4.14.2.
+        const firstIssuedAt = (token as { iiat?: number }).iiat ?? Math.floor(Date.now() / 1000);
+        return Math.max(1, firstIssuedAt + lifetime - Math.floor(Date.now() / 1000));
+      },
     },
     interactions: { url: (_ctx, interaction) => `${deps.config.issuer}/interaction/${interaction.uid}` },
     // Consent is remembered per user and client: in this browser's session, or else from an earlier sign-in.

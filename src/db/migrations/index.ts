@@ -16,6 +16,7 @@ import { Migration20261127140000_people } from './Migration20261127140000_people
 import { Migration20261127141000_user_tokens } from './Migration20261127141000_user_tokens.js';
 import { Migration20261127150000_sign_in_attempts } from './Migration20261127150000_sign_in_attempts.js';
 import { Migration20261127151108_nfc_names } from './Migration20261127151108_nfc_names.js';
+import { Migration20261127160000_public_clients } from './Migration20261127160000_public_clients.js';
 
 // Exactly one class per name: the type checker refuses a missing or an extra one.
 const classes: Record<MigrationName, MigrationObject['class']> = {
@@ -33,6 +34,7 @@ const classes: Record<MigrationName, MigrationObject['class']> = {
   Migration20261127141000_user_tokens,
   Migration20261127150000_sign_in_attempts,
   Migration20261127151108_nfc_names,
+  Migration20261127160000_public_clients,
 };
 
 export const migrationsList: MigrationObject[] = MIGRATION_NAMES.map((name) => ({ name, class: classes[name] }));

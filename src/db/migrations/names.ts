@@ -15,6 +15,7 @@ export const MIGRATION_NAMES = [
   'Migration20261127141000_user_tokens',
   'Migration20261127150000_sign_in_attempts',
   'Migration20261127151108_nfc_names',
+  'Migration20261127160000_public_clients',
 ] as const;
 
 export type MigrationName = typeof MIGRATION_NAMES[number];
