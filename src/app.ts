@@ -162,7 +162,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
     });
     app.use('/oidc', providers.callback);
-    app.use(createPlaygroundRouter(config.publicUrl));
+    app.use(createPlaygroundRouter(config.publicUrl, config.schemaForAnonymous));
     app.use('/graphql', express.json({ limit: '100kb' }), limits.beforeApollo, expressMiddleware(apollo, {
       context: createContextFactory({
         orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,

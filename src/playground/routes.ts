@@ -38,7 +38,7 @@ const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(
  * The page: the bundle and what it needs to know, as data attributes (no inline script). URLs follow PUBLIC_URL,
  * path included, for a proxy that serves the service under a path.
  */
-function renderPage(publicUrl: string): string {
+function renderPage(publicUrl: string, schemaForAnonymous: boolean): string {
   const base = new URL(publicUrl).pathname.replace(/\/$/, '');
   const assets = `${base}${ASSETS_PATH}`;
   return `<!doctype html>
@@ -51,7 +51,7 @@ function renderPage(publicUrl: string): string {
 <script type="module" src="${assets}/playground.js"></script>
 </head>
 <body>
-<div id="root" data-assets-url="${escapeAttribute(`${assets}/`)}" data-config-url="${escapeAttribute(`${publicUrl}/console/config.json`)}" data-playground-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_PATH}`)}" data-callback-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_CALLBACK_PATH}`)}" data-console-url="${escapeAttribute(`${publicUrl}/console`)}"></div>
+<div id="root" data-assets-url="${escapeAttribute(`${assets}/`)}" data-config-url="${escapeAttribute(`${publicUrl}/console/config.json`)}" data-playground-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_PATH}`)}" data-callback-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_CALLBACK_PATH}`)}" data-console-url="${escapeAttribute(`${publicUrl}/console`)}" data-schema-for-anonymous="${schemaForAnonymous}"></div>
 <noscript><p>The GraphQL playground needs JavaScript. The API itself answers POST requests at this address.</p></noscript>
 </body>
 </html>
@@ -71,9 +71,10 @@ function sendPage(res: express.Response, page: string): void {
 }
 
 /** Mount before Apollo's middleware at /graphql, which would otherwise take /graphql/* as GraphQL requests. */
-export function createPlaygroundRouter(publicUrl: string): express.Router {
+/** `schemaForAnonymous`: false where anonymous introspection is refused (production), so GraphiQL waits for sign-in. */
+export function createPlaygroundRouter(publicUrl: string, schemaForAnonymous: boolean): express.Router {
   const router = express.Router();
-  const page = renderPage(publicUrl);
+  const page = renderPage(publicUrl, schemaForAnonymous);
   const dir = assetsDir(import.meta.url);
   router.get(PLAYGROUND_PATH, (req, res, next) => {
     if (prefersHtml(req)) sendPage(res, page);

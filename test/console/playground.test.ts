@@ -1,6 +1,6 @@
 // GraphiQL at GET /graphql, in headless Chromium with every other origin blocked: it loads from the service alone,
 // signs in through the console's flow, sends the bearer token (so the docs work where anonymous introspection is
-// refused), and signs out; the API's own GET and POST answers are unchanged.
+// refused), signs in again silently on a reload, and signs out; the API's own GET and POST answers are unchanged.
 import { type Page } from 'playwright-core';
 import {
   browserIt, enterCredentials, newPage, screenshot, useBrowserApp, type BrowserPage,
@@ -31,7 +31,8 @@ async function runQuery(page: Page, query: string): Promise<string> {
   await page.getByRole('button', { name: /Execute query/ }).click();
   const response = page.locator('.graphiql-response .monaco-editor').first();
   await response.filter({ hasText: /"(data|errors)"/ }).waitFor();
-  return response.innerText();
+  // Monaco lays text out with non-breaking spaces.
+  return (await response.innerText()).replace(/\s+/g, ' ');
 }
 
 describe('GET /graphql for scripts and POST /graphql', () => {
@@ -43,7 +44,7 @@ describe('GET /graphql for scripts and POST /graphql', () => {
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
 
     const post = await fetch(`${b.app.url}/graphql`, {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/html' }, body: JSON.stringify({ query: '{ __typename }' }),
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(await post.json()).toEqual({ data: { __typename: 'Query' } });
 
@@ -69,6 +70,9 @@ describe('GraphiQL in a browser', () => {
 
     await page.goto(`${b.app.url}/graphql`);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    // Until now GraphiQL asked anonymously (and was refused the schema); from here on every request is signed in.
+    await page.waitForURL(/\/oidc\//);
+    sent.length = 0;
     await enterCredentials(page, user);
     await page.getByText(`Signed in as ${user.username}`).waitFor();
     expect(new URL(page.url()).pathname).toBe('/graphql');
@@ -84,8 +88,18 @@ describe('GraphiQL in a browser', () => {
     await page.locator('.graphiql-doc-explorer').getByText('authClients', { exact: true }).first().waitFor();
     await screenshot(page, 'playground');
 
+    // A reload signs in again silently, through the provider's session (the token was in memory only).
+    await page.reload();
+    await page.getByText(`Signed in as ${user.username}`).waitFor();
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.toContain(sent[0]!);
+
+    // Sign out ends the provider's session: signing in again asks for the password.
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.getByText('Not signed in').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/graphql');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Username or email').waitFor();
     expect(tab.blocked).toEqual([]);
     expect(tab.errors).toEqual([]);
   });

@@ -24,6 +24,8 @@ const PLAYGROUND_URL = dataset.playgroundUrl!;
 /** Where the provider sends the browser back: this page's own callback, registered on the Admin Console client. */
 const CALLBACK_URL = dataset.callbackUrl!;
 const CONSOLE_URL = dataset.consoleUrl!;
+// Where anonymous introspection is refused (production), GraphiQL asks for the schema only once signed in.
+const SCHEMA_FOR_ANONYMOUS = dataset.schemaForAnonymous === 'true';
 // Set once signed in, cleared on sign-out: a reload then signs in again silently (prompt=none) through the provider's
 // session. The token itself stays in memory only.
 const SIGNED_IN_HINT = 'playground.signed-in';
@@ -131,14 +133,19 @@ function Playground({ config }: { config: SignInConfig }) {
           )
           : (
             <>
-              <span className="playground-who">Not signed in: requests are anonymous</span>
+              <span className="playground-who">{SCHEMA_FOR_ANONYMOUS ? 'Not signed in: requests are anonymous' : 'Not signed in: sign in to see the docs and run queries as yourself'}</span>
               <button type="button" onClick={onSignIn} disabled={busy} aria-busy={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
             </>
           )}
         <a href={CONSOLE_URL}>Console</a>
       </header>
       <main className="playground-ide">
-        <GraphiQL key={session.state} fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />
+        <GraphiQL
+          key={session.state}
+          fetcher={fetcher}
+          defaultQuery={DEFAULT_QUERY}
+          {...(signedIn || SCHEMA_FOR_ANONYMOUS ? {} : { schema: null })}
+        />
       </main>
     </div>
   );
