@@ -1,88 +1,99 @@
-// Bundles the browser apps with esbuild into dist/web/<name>/: each app's entry keeps its name (its page links it;
-// served without caching), what it loads later goes into content-hashed chunks (cached for good), with sourcemaps.
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// Bundles the browser apps (the console; GraphiQL) with esbuild into dist/web/<name>/: content-hashed scripts and styles
+// with linked sourcemaps, and an index.html naming them, whose base path the server fills in (src/console/routes.ts).
+import {
+  mkdir, readdir, rename, rm, stat, writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { playgroundBuild } from '../src/playground/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'web');
 
-// Monaco's modules import their own CSS one file at a time, from chunks loaded later, where nothing would link it:
-// graphiql/style.css, imported by the playground's entry, already holds all of it.
-const monacoCssFromGraphiql = {
-  name: 'monaco-css-from-graphiql',
-  setup(builder) {
-    builder.onResolve({ filter: /\.css$/ }, ({ importer }) => (importer.includes('/node_modules/monaco-editor/') ? { path: 'monaco.css', namespace: 'empty-css' } : undefined));
-    builder.onLoad({ filter: /.*/, namespace: 'empty-css' }, () => ({ contents: '', loader: 'css' }));
-  },
-};
-
-// graphiql/style.css carries its fonts (Monaco's icons, GraphiQL's type) as data: URLs, which a font-src of 'self'
-// refuses: they are written out as files of their own, named by their content.
-function fontsAsFiles(outdir) {
-  return {
-    name: 'fonts-as-files',
-    setup(builder) {
-      builder.onLoad({ filter: /node_modules\/graphiql\/dist\/style\.css$/ }, async ({ path }) => {
-        const css = await readFile(path, 'utf8');
-        const fonts = [];
-        const contents = css.replace(/url\(["']?data:font\/(\w+);base64,([A-Za-z0-9+/=]+)["']?\)/g, (_match, type, base64) => {
-          const bytes = Buffer.from(base64, 'base64');
-          const name = `fonts/${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${type}`;
-          fonts.push({ name, bytes });
-          return `url(./${name})`;
-        });
-        await mkdir(join(outdir, 'fonts'), { recursive: true });
-        await Promise.all(fonts.map(({ name, bytes }) => writeFile(join(outdir, name), bytes)));
-        return { contents, loader: 'css' };
-      });
-      builder.onResolve({ filter: /^\.\/fonts\// }, ({ path }) => ({ path, external: true }));
-    },
-  };
-}
-
-/** The browser apps: name (the folder under dist/web), entry points, and what else their build needs. */
-export const webApps = [
-  {
-    name: 'playground',
-    entryPoints: {
-      playground: join(root, 'src/playground/web/playground.tsx'),
-      'workers/editor.worker': join(root, 'src/playground/web/workers/editor.worker.ts'),
-      'workers/json.worker': join(root, 'src/playground/web/workers/json.worker.ts'),
-      'workers/graphql.worker': join(root, 'src/playground/web/workers/graphql.worker.ts'),
-    },
-    plugins: [monacoCssFromGraphiql, fontsAsFiles(join(out, 'playground'))],
-  },
+/**
+ * The browser apps. `entryPoints`: esbuild's, name → source; the one called `main` is the page's script (and its CSS
+ * the page's style sheet); others (e.g. web workers) are loaded by the app itself, from `${base}<name>-<hash>.js`.
+ */
+export const WEB_APPS = [
+  { name: 'console', title: 'Auth Clients', entryPoints: { main: 'src/console/web/main.tsx' } },
+  // GraphiQL: Monaco's web workers as entries of their own; its own esbuild options (src/playground/build.mjs).
+  playgroundBuild,
 ];
 
-export async function buildWeb() {
-  await Promise.all(webApps.map(async ({ name, entryPoints, plugins = [] }) => {
-    const outdir = join(out, name);
-    await rm(outdir, { recursive: true, force: true });
-    return build({
-      entryPoints,
-      outdir,
-      entryNames: '[dir]/[name]',
-      chunkNames: 'chunks/[name]-[hash]',
-      assetNames: 'assets/[name]-[hash]',
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'browser',
-      target: ['chrome120', 'firefox120', 'safari17'],
-      minify: true,
-      sourcemap: 'linked',
-      jsx: 'automatic',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
-      plugins,
-      legalComments: 'linked',
-      metafile: true,
-      logLevel: 'error',
-    });
-  }));
+/** The placeholder in index.html that the server replaces with the app's URL path, e.g. /console/assets/. */
+export const BASE_PLACEHOLDER = '%BASE%';
+
+const STALE_MS = 60 * 60 * 1000;
+
+const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+async function buildApp({
+  name, title, entryPoints, options = {},
+}) {
+  const out = join(root, 'dist', 'web', name);
+  const assets = join(out, 'assets');
+  const { metafile } = await build({
+    entryPoints: Object.fromEntries(Object.entries(entryPoints).map(([key, path]) => [key, join(root, path)])),
+    outdir: assets,
+    // Hashed names: the server lets browsers keep them forever; only index.html is asked for every time.
+    entryNames: '[name]-[hash]',
+    chunkNames: 'chunks/[name]-[hash]',
+    assetNames: '[name]-[hash]',
+    bundle: true,
+    format: 'esm',
+    splitting: false,
+    platform: 'browser',
+    target: ['es2022', 'chrome115', 'firefox115', 'safari16'],
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    legalComments: 'linked',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    // Fonts and images come from here, never from another origin: files referenced by CSS are copied in.
+    loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file', '.svg': 'file', '.png': 'file' },
+    logLevel: 'error',
+    ...options,
+  });
+  const outputs = Object.entries(metafile.outputs);
+  const main = outputs.find(([, output]) => output.entryPoint && output.entryPoint.endsWith(entryPoints.main));
+  if (!main) throw new Error(`${name}: no output for ${entryPoints.main}`);
+  const script = basename(main[0]);
+  const style = main[1].cssBundle ? basename(main[1].cssBundle) : undefined;
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>${escapeHtml(title)}</title>
+${style ? `<link rel="stylesheet" href="${BASE_PLACEHOLDER}${style}">\n` : ''}<script type="module" src="${BASE_PLACEHOLDER}${script}"></script>
+</head>
+<body>
+<div id="root"><p class="loading" role="status">Loading…</p></div>
+<noscript>This page needs JavaScript.</noscript>
+</body>
+</html>
+`;
+  // Replaced whole, so a request meanwhile reads the old page or the new one.
+  await writeFile(join(out, `index.html.${process.pid}.tmp`), html);
+  await rename(join(out, `index.html.${process.pid}.tmp`), join(out, 'index.html'));
+  // Files of earlier builds go once no open page can still ask for them.
+  const current = new Set(outputs.map(([path]) => join(root, path)));
+  const sweep = async (dir) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await sweep(path);
+      else if (!current.has(path) && Date.now() - (await stat(path)).mtimeMs > STALE_MS) await rm(path, { force: true });
+    }
+  };
+  await sweep(assets);
+  return { name, files: outputs.length };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await buildWeb();
+export async function buildWeb() {
+  await mkdir(join(root, 'dist', 'web'), { recursive: true });
+  return Promise.all(WEB_APPS.map(buildApp));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildWeb();

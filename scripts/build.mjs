@@ -11,6 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformFile } from '@swc/core';
 import { build } from 'esbuild';
+import { buildWeb } from './build-web.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
@@ -18,10 +19,15 @@ const out = join(root, 'dist');
 async function* sources(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* sources(path);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield path;
+    // Browser code (src/console/web/) is bundled for the browser by build-web.mjs, not compiled for Node.
+    if (entry.isDirectory()) {
+      if (entry.name !== 'web') yield* sources(path);
+    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield path;
   }
 }
+
+// The browser apps are bundled meanwhile: they share nothing with the server's build.
+const web = buildWeb();
 
 const options = {
   sourceMaps: true,
@@ -159,7 +165,4 @@ await Promise.all((await readdir(chunks)).map(async (name) => {
   if (current.has(path)) return;
   if (Date.now() - (await stat(path)).mtimeMs > STALE_MS) await rm(path, { force: true });
 }));
-
-// The browser apps (the playground), bundled into dist/web/.
-const { buildWeb } = await import('./build-web.mjs');
-await buildWeb();
+await web;

@@ -35,6 +35,8 @@ import { PersonalAccessTokenService } from './personal-access-tokens/personal-ac
 import { PersonalAccessTokenUsage } from './personal-access-tokens/personal-access-token.usage.js';
 import { TokenCheck } from './oidc/token-check.js';
 import { answeredAsUnavailable, useOperations } from './operations/routes.js';
+import { consoleRoutes } from './console/routes.js';
+import { ADMIN_CONSOLE_SCOPE, adminConsoleRedirectUris } from './auth-clients/admin-console.js';
 import { createPlaygroundRouter } from './playground/routes.js';
 
 export interface App {
@@ -162,11 +164,17 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
     });
     app.use('/oidc', providers.callback);
-    app.use(createPlaygroundRouter(config.publicUrl, config.schemaForAnonymous));
+    app.use(createPlaygroundRouter(config.publicUrl, config.graphqlLimits.schemaForAnonymous));
     app.use('/graphql', express.json({ limit: '100kb' }), limits.beforeApollo, expressMiddleware(apollo, {
       context: createContextFactory({
         orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,
       }),
+    }));
+    app.use(consoleRoutes({
+      config,
+      clientId: () => adminConsole.clientId,
+      scope: ADMIN_CONSOLE_SCOPE,
+      redirectUri: adminConsoleRedirectUris(config.publicUrl).console,
     }));
     operations.mountRoutes(app);
     app.use((_req, res) => {

@@ -1,22 +1,11 @@
 // GraphiQL at GET /graphql for browsers (Accept: text/html), its sign-in callback and its bundled assets; every other
 // request to /graphql goes on to Apollo unchanged.
-import { fileURLToPath } from 'node:url';
 import express from 'express';
+import { WEB_APP_CSP, webRoot } from '../console/routes.js';
 
 const PLAYGROUND_PATH = '/graphql';
 export const PLAYGROUND_CALLBACK_PATH = '/graphql/callback';
 const ASSETS_PATH = '/graphql/assets';
-
-/**
- * The bundles scripts/build-web.mjs writes to dist/web/playground/: reached from the TypeScript sources (jest), from
- * dist/src/, or from the service's bundles in dist/bundle/ (and its chunks).
- */
-function assetsDir(here: string): string {
-  let relative = '../../web/playground/';
-  if (here.endsWith('.ts')) relative = '../../dist/web/playground/';
-  else if (here.includes('/bundle/') && !here.includes('/bundle/chunks/')) relative = '../web/playground/';
-  return fileURLToPath(new URL(relative, here));
-}
 
 // Apollo's own test for its landing page (ApolloServer.prefersHTML): a GET whose Accept prefers HTML over every
 // GraphQL answer type. A GET of a query from a script (Accept: application/json, */* or none) still reaches Apollo.
@@ -27,10 +16,7 @@ const prefersHtml = (req: express.Request) => Boolean(req.headers.accept) && req
  * The console's policy (script only from here, no inline script, never framed), with style-src relaxed for Monaco,
  * GraphiQL's editor, which writes its theme and token colours into <style> elements it creates at run time.
  */
-export const PLAYGROUND_CSP = [
-  "default-src 'self'", "script-src 'self'", "worker-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-  "font-src 'self'", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-].join('; ');
+export const PLAYGROUND_CSP = WEB_APP_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
 
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
@@ -47,8 +33,8 @@ function renderPage(publicUrl: string, schemaForAnonymous: boolean): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>GraphQL playground · Auth Clients</title>
-<link rel="stylesheet" href="${assets}/playground.css">
-<script type="module" src="${assets}/playground.js"></script>
+<link rel="stylesheet" href="${assets}/main.css">
+<script type="module" src="${assets}/main.js"></script>
 </head>
 <body>
 <div id="root" data-assets-url="${escapeAttribute(`${assets}/`)}" data-config-url="${escapeAttribute(`${publicUrl}/console/config.json`)}" data-playground-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_PATH}`)}" data-callback-url="${escapeAttribute(`${publicUrl}${PLAYGROUND_CALLBACK_PATH}`)}" data-console-url="${escapeAttribute(`${publicUrl}/console`)}" data-schema-for-anonymous="${schemaForAnonymous}"></div>
@@ -75,7 +61,7 @@ function sendPage(res: express.Response, page: string): void {
 export function createPlaygroundRouter(publicUrl: string, schemaForAnonymous: boolean): express.Router {
   const router = express.Router();
   const page = renderPage(publicUrl, schemaForAnonymous);
-  const dir = assetsDir(import.meta.url);
+  const dir = `${webRoot()}playground/assets/`;
   router.get(PLAYGROUND_PATH, (req, res, next) => {
     if (prefersHtml(req)) sendPage(res, page);
     else next();
@@ -86,7 +72,7 @@ export function createPlaygroundRouter(publicUrl: string, schemaForAnonymous: bo
     fallthrough: false,
     setHeaders(res, path) {
       // Chunks are named by their content; the entries and workers keep their names, so they are checked each time.
-      res.set('Cache-Control', /\/(chunks|fonts)\//.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.set('Cache-Control', /\/chunks\/|-[A-Z0-9]{8}\.\w+$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
       res.set('X-Content-Type-Options', 'nosniff');
     },
   }), (error: { status?: number }, _req: express.Request, res: express.Response, next: express.NextFunction) => {

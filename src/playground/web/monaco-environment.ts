@@ -1,6 +1,6 @@
 // Tells Monaco where its web workers are: files of our own origin (GraphiQL's setup-workers point at a CDN or a bundler).
 // The page names its assets' folder (playground/routes.ts): import.meta.url would be whichever chunk this ends up in.
-const WORKERS = new URL('workers/', new URL(document.getElementById('root')!.dataset.assetsUrl!, window.location.href));
+const WORKERS = new URL(document.getElementById('root')!.dataset.assetsUrl!, window.location.href);
 
 (globalThis as { MonacoEnvironment?: unknown }).MonacoEnvironment = {
   getWorker(_workerId: string, label: string): Worker {
