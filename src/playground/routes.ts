@@ -1,10 +1,10 @@
 // GraphiQL at GET /graphql for browsers (Accept: text/html), its sign-in callback and its bundled assets; every other
 // request to /graphql goes on to Apollo unchanged.
 import express from 'express';
-import { WEB_APP_CSP, webRoot } from '../console/routes.js';
+import { WEB_APP_CSP, webAppHeaders, webRoot } from '../console/routes.js';
 
 const PLAYGROUND_PATH = '/graphql';
-export const PLAYGROUND_CALLBACK_PATH = '/graphql/callback';
+const PLAYGROUND_CALLBACK_PATH = '/graphql/callback';
 const ASSETS_PATH = '/graphql/assets';
 
 // Apollo's own test for its landing page (ApolloServer.prefersHTML): a GET whose Accept prefers HTML over every
@@ -45,19 +45,15 @@ function renderPage(publicUrl: string, schemaForAnonymous: boolean): string {
 }
 
 function sendPage(res: express.Response, page: string): void {
-  res.set({
-    'Content-Security-Policy': PLAYGROUND_CSP,
-    'Cache-Control': 'no-cache',
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    // The callback URL carries the authorization code: never pass it on.
-    'Referrer-Policy': 'no-referrer',
-    Vary: 'Accept',
-  }).type('html').send(page);
+  // The console's headers (no framing, no referrer: the callback URL carries the authorization code), then our CSP.
+  webAppHeaders(res);
+  res.set({ 'Content-Security-Policy': PLAYGROUND_CSP, 'Cache-Control': 'no-cache', Vary: 'Accept' }).type('html').send(page);
 }
 
-/** Mount before Apollo's middleware at /graphql, which would otherwise take /graphql/* as GraphQL requests. */
-/** `schemaForAnonymous`: false where anonymous introspection is refused (production), so GraphiQL waits for sign-in. */
+/**
+ * Mount before Apollo's middleware at /graphql, which would otherwise take /graphql/* as GraphQL requests.
+ * `schemaForAnonymous`: false where anonymous introspection is refused (production), so GraphiQL waits for sign-in.
+ */
 export function createPlaygroundRouter(publicUrl: string, schemaForAnonymous: boolean): express.Router {
   const router = express.Router();
   const page = renderPage(publicUrl, schemaForAnonymous);
