@@ -53,6 +53,8 @@ export interface BrowserPage {
 export async function newPage(b: BrowserApp, options: { viewport?: { width: number; height: number } } = {}): Promise<BrowserPage> {
   const origin = new URL(b.app.url).origin;
   const context = await b.browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  // Well within jest's 30 s, so a control that never appears fails with its name rather than the test's timeout.
+  context.setDefaultTimeout(8000);
   const blocked: string[] = [];
   await context.route('**/*', async (route) => {
     const url = route.request().url();

@@ -45,7 +45,7 @@ export function Shell() {
     if (path === '/' && viewer) navigate((visible[0] ?? PAGES[0])?.path ?? '/', { replace: true });
   }, [path, viewer, visible]);
   useEffect(() => {
-    if (page) document.title = `${page.label} · Auth Clients`;
+    if (page) document.title = `${page.label} · Admin Console`;
   }, [page]);
 
   if (!viewer) {
@@ -59,7 +59,7 @@ export function Shell() {
     <div className="shell">
       <a className="skip-link" href="#main">Skip to content</a>
       <header className="header">
-        <span className="brand">Auth Clients</span>
+        <span className="brand">Admin Console</span>
         <nav aria-label="Main">
           <ul>
             {visible.map((entry) => (

@@ -139,7 +139,7 @@ function Settings({ client }: { client: AuthClientDetails }) {
 function Secrets({ client }: { client: AuthClientDetails }) {
   const [overlap, setOverlap] = useState(86400);
   const [rotate, { data, loading, error }] = useMutation(ROTATE);
-  if (!client.confidential) {
+  if (client.confidential === false) {
     return (
       <section aria-labelledby="secrets-title">
         <h2 id="secrets-title">Secret</h2>
@@ -266,7 +266,7 @@ export function EditAuthClientPage({ id }: { id: string }) {
   const { data, loading, error } = useQuery(AUTH_CLIENT, { variables: { id } });
   const client = data?.authClient;
   useEffect(() => {
-    if (client) document.title = `Edit ${client.name} · Auth Clients`;
+    if (client) document.title = `Edit ${client.name} · Admin Console`;
   }, [client]);
   const back = <a href={hrefOf('/auth-clients')} onClick={(event) => followLink(event, '/auth-clients')}>← Auth Clients</a>;
   if (!may('edit-auth_clients')) {
