@@ -77,6 +77,15 @@ browserIt('a group member added through the Groups page', async () => {
 
   const members = await graphql<{ viewer: { groups: Array<{ name: string }> } }>(b.app.url, '{ viewer { groups { name } } }', {}, await bobsToken());
   expect(members.data?.viewer.groups.map(({ name }) => name)).toEqual([groupName]);
+
+  // The group's permissions, under its own page: what it grants reaches its members.
+  await page.getByRole('main').getByRole('link', { name: 'Permissions', exact: true }).click();
+  await page.getByRole('heading', { name: `Permissions of the group ${groupName}` }).waitFor();
+  await page.getByRole('group', { name: 'Groups' }).getByRole('checkbox', { name: 'View Groups' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  const groups = await graphql(b.app.url, '{ groups(first: 1) { totalCount } }', {}, await bobsToken());
+  expect(groups.errors).toBeUndefined();
 });
 
 browserIt('the audit log shows the events just made, newest first, and filters by action', async () => {
@@ -85,10 +94,9 @@ browserIt('the audit log shows the events just made, newest first, and filters b
   const table = page.getByRole('table', { name: 'Audit events, newest first' });
   await table.waitFor();
   const rows = table.getByRole('row');
-  await rows.filter({ hasText: 'group.user_added' }).waitFor();
+  await rows.filter({ hasText: 'group.permissions_set' }).waitFor();
   const actions = await table.locator('tbody tr td:nth-child(3)').allInnerTexts();
-  expect(actions.indexOf('group.user_added')).toBeLessThan(actions.indexOf('user.permissions_set'));
-  expect(actions.indexOf('group.user_added')).toBe(0);
+  expect(actions.slice(0, 3)).toEqual(['group.permissions_set', 'group.user_added', 'user.permissions_set']);
   expect(await axeViolations(page)).toEqual([]);
   await screenshot(page, 'audit-log');
 
@@ -138,12 +146,12 @@ browserIt('a personal access token is created, shown once, works at /graphql, an
 });
 
 browserIt('shows each page in the navigation only to those who may use it, and the rest say which permission they need', async () => {
-  // Bob now holds View Auth Clients (above) and nothing of users, groups or the audit log.
+  // Bob now holds View Auth Clients (above), View Groups through his group, and nothing of users or the audit log.
   const other = await newPage(b);
   await signInToConsole(b, other.page, bob, '/console/audit-log');
   const nav = other.page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'My Tokens' }).waitFor();
-  expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Auth Clients', 'My Tokens']);
+  expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Auth Clients', 'Groups', 'My Tokens']);
   await other.page.getByText('ask your Administrator').waitFor();
   await other.page.getByText('View Audit Log').waitFor();
   await other.context.close();

@@ -7,6 +7,7 @@ import { TextField } from '../ui/field';
 import { formatTime } from '../ui/format';
 import { EmptyState, ErrorMessage } from '../ui/states';
 import { useViewer } from '../viewer';
+import './people.css';
 
 interface AuditEventRow {
   id: string;

@@ -1,5 +1,5 @@
-// The "Groups" page: groups in a searchable, paged table with create, edit and delete for those allowed, and each
-// group's members (/groups/<id>), added by finding users and removed one at a time.
+// The "Groups" page: groups in a searchable, paged table with create, edit and delete for those allowed, each group's
+// members (/groups/<id>), added by finding users and removed one at a time, and its permissions (/groups/<id>/permissions).
 import { useDeferredValue, useEffect, useState } from 'react';
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
@@ -14,6 +14,8 @@ import {
   BusyButton, EmptyState, ErrorMessage, Loading,
 } from '../ui/states';
 import { useViewer } from '../viewer';
+import './people.css';
+import { GroupPermissions } from './permissions';
 
 export interface GroupRow {
   id: string;
@@ -212,7 +214,7 @@ function GroupMembers({ id }: { id: string }) {
       <p><a href={hrefOf('/groups')} onClick={(event) => followLink(event, '/groups')}>← Groups</a></p>
       <div className="page-header">
         <h1 id="group-title">{`Group ${group.name}`}</h1>
-        <a href={hrefOf(`/permissions/group/${group.id}`)} onClick={(event) => followLink(event, `/permissions/group/${group.id}`)}>Permissions</a>
+        <a href={hrefOf(`/groups/${group.id}/permissions`)} onClick={(event) => followLink(event, `/groups/${group.id}/permissions`)}>Permissions</a>
       </div>
       {group.description ? <p>{group.description}</p> : null}
       <ErrorMessage error={error ?? (removing.error ? formErrorsOf(removing.error).general : undefined)} />
@@ -297,6 +299,7 @@ function GroupList() {
 
 export function GroupsPage() {
   const path = usePath();
-  const id = /^\/groups\/([^/]+)$/.exec(path)?.[1];
-  return id ? <GroupMembers id={decodeURIComponent(id)} /> : <GroupList />;
+  const [, id, sub] = /^\/groups\/([^/]+)(\/permissions)?$/.exec(path) ?? [];
+  if (!id) return <GroupList />;
+  return sub ? <GroupPermissions id={decodeURIComponent(id)} /> : <GroupMembers id={decodeURIComponent(id)} />;
 }

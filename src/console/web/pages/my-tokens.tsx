@@ -10,6 +10,7 @@ import { formatTime } from '../ui/format';
 import { SecretOnce } from '../ui/secret-once';
 import { BusyButton, EmptyState, ErrorMessage } from '../ui/states';
 import { useViewer } from '../viewer';
+import './people.css';
 
 interface TokenRow {
   id: string;

@@ -1,5 +1,6 @@
 // The "Permissions" page: a user's or a group's permissions as checkboxes under their catalogue headings (as in
-// ProcessMaker), saved with setUserPermissions / setGroupPermissions. /permissions/user/<id>, /permissions/group/<id>.
+// ProcessMaker), saved with setUserPermissions / setGroupPermissions: /permissions/user/<id>, and a group's at
+// /groups/<id>/permissions (under Groups, so that seeing groups is enough to reach it).
 import { useEffect, useId, useState } from 'react';
 import { gql, type TypedDocumentNode } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
@@ -9,6 +10,7 @@ import {
   BusyButton, EmptyState, ErrorMessage, Loading,
 } from '../ui/states';
 import { useViewer } from '../viewer';
+import './people.css';
 
 interface PermissionGroup { name: string; permissions: Array<{ name: string; title: string }> }
 
@@ -134,7 +136,8 @@ function UserPermissions({ id }: { id: string }) {
   );
 }
 
-function GroupPermissions({ id }: { id: string }) {
+/** A group's permissions, at /groups/<id>/permissions (the Groups page's, for those who may see groups). */
+export function GroupPermissions({ id }: { id: string }) {
   const { may } = useViewer();
   const { data, loading, error } = useQuery(GROUP_PERMISSIONS, { variables: { id } });
   const [save, saving] = useMutation(SET_GROUP_PERMISSIONS);
@@ -142,7 +145,7 @@ function GroupPermissions({ id }: { id: string }) {
   if (!group) return loading ? <Loading /> : <section><h1>Group not found</h1><ErrorMessage error={error} /></section>;
   return (
     <section aria-labelledby="permissions-title">
-      <p><a href={hrefOf(`/groups/${group.id}`)} onClick={(event) => followLink(event, `/groups/${group.id}`)}>← Group {group.name}</a></p>
+      <p><a href={hrefOf(`/groups/${group.id}`)} onClick={(event) => followLink(event, `/groups/${group.id}`)}>{`← Group ${group.name}`}</a></p>
       <h1 id="permissions-title">{`Permissions of the group ${group.name}`}</h1>
       <PermissionForm
         granted={group.permissions}
@@ -184,7 +187,7 @@ function Chooser() {
         data.groups.edges.length === 0 ? <EmptyState title="No groups yet." /> : (
           <div className="field">
             <label htmlFor={groupSelect}>Group</label>
-            <select id={groupSelect} defaultValue="" onChange={(event) => { if (event.target.value) navigate(`/permissions/group/${event.target.value}`); }}>
+            <select id={groupSelect} defaultValue="" onChange={(event) => { if (event.target.value) navigate(`/groups/${event.target.value}/permissions`); }}>
               <option value="" disabled>Choose a group…</option>
               {data.groups.edges.map(({ node }) => <option key={node.id} value={node.id}>{node.name}</option>)}
             </select>
@@ -198,8 +201,6 @@ function Chooser() {
 
 export function PermissionsPage() {
   const path = usePath();
-  const match = /^\/permissions\/(user|group)\/([^/]+)$/.exec(path);
-  if (match?.[1] === 'user') return <UserPermissions id={decodeURIComponent(match[2]!)} />;
-  if (match?.[1] === 'group') return <GroupPermissions id={decodeURIComponent(match[2]!)} />;
-  return <Chooser />;
+  const id = /^\/permissions\/user\/([^/]+)$/.exec(path)?.[1];
+  return id ? <UserPermissions id={decodeURIComponent(id)} /> : <Chooser />;
 }

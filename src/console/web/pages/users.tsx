@@ -12,6 +12,7 @@ import { formErrorsOf } from '../ui/errors';
 import { formatTime } from '../ui/format';
 import { BusyButton, EmptyState, ErrorMessage } from '../ui/states';
 import { useViewer } from '../viewer';
+import './people.css';
 
 export interface UserRow {
   id: string;
