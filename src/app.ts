@@ -18,6 +18,7 @@ import { AccessControlService } from './access-control/access-control.service.js
 import { AuditLog } from './audit/audit-log.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { ensureAdminConsole } from './auth-clients/admin-console.js';
+import { graphqlCors, WebOrigins } from './auth-clients/web-origins.js';
 import { createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError, serviceUnavailableAs503 } from './graphql/format-error.js';
 import { graphqlLimits } from './graphql/limits.js';
@@ -96,10 +97,11 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     const { keys, createdAdmin } = await bootstrap(orm, sql, config, secrets, users);
     const adminConsole = await ensureAdminConsole(orm, sql, config.publicUrl, logger);
     const clients = new ClientStore(authClients, changes);
+    const webOrigins = new WebOrigins(sql, changes, config);
     // The one check of a token, which the provider and /graphql share; then the provider; then what mints through it.
     const tokenCheck = new TokenCheck(users, new PersonalAccessTokenUsage(sql, secrets), secrets, changes, authClients);
     const providers = new ProviderHost({
-      config, orm, sql, secrets, clients, changes, logger, users, authClients, tokenCheck,
+      config, orm, sql, secrets, clients, changes, logger, users, authClients, tokenCheck, webOrigins,
     }, keys);
     const services: Services = {
       users,
@@ -161,11 +163,12 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     // Every instance reloads its keys as soon as a rotation anywhere is announced (below), so all publish it at once.
     app.get('/oidc/jwks', async (_req, res) => {
       await providers.settled();
-      res.set('Cache-Control', 'max-age=60').type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
+      // Public keys, readable by any page (as oidc-provider's own jwks route is): a browser app may check ID tokens.
+      res.set({ 'Cache-Control': 'max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
     });
     app.use('/oidc', providers.callback);
     app.use(createPlaygroundRouter(config.publicUrl, config.graphqlLimits.schemaForAnonymous));
-    app.use('/graphql', express.json({ limit: '100kb' }), limits.beforeApollo, expressMiddleware(apollo, {
+    app.use('/graphql', graphqlCors(webOrigins), express.json({ limit: '100kb' }), limits.beforeApollo, expressMiddleware(apollo, {
       context: createContextFactory({
         orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,
       }),

@@ -37,6 +37,11 @@ export interface Config {
   graphqlLimits: GraphQLLimits;
   /** Brute-force protection of every password check (users/password-attempts.ts). */
   signInLimits: SignInLimits;
+  /**
+   * Browser origins (scheme://host[:port]) allowed to call /graphql and the token, userinfo and revocation endpoints,
+   * beside the origins of public clients' redirect URIs (auth-clients/web-origins.ts).
+   */
+  corsOrigins: string[];
 }
 
 /** Caps on one GraphQL request, and who may see the schema. */
@@ -208,6 +213,27 @@ function parseSignInLimits(env: Env): SignInLimits {
   };
 }
 
+/** CORS_ORIGINS: a comma-separated list of origins, each in its serialised form (lower-case, no default port). */
+function parseCorsOrigins(env: Env): string[] {
+  const raw = optional(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
+  const origins = new Set<string>();
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    if (entry === '*' || entry.includes('*')) {
+      throw new ConfigError('CORS_ORIGINS', 'lists origins one by one; a wildcard (*) is not accepted');
+    }
+    const url = URL.parse(entry);
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError('CORS_ORIGINS', `must list http(s) origins such as https://app.example.com, got "${entry}"`);
+    }
+    if (url.username || url.password || url.search || url.hash || url.pathname !== '/' || /[?#]/.test(entry)) {
+      throw new ConfigError('CORS_ORIGINS', `must list origins only (scheme, host and port, no path), got "${entry}"`);
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
+}
+
 export function parseConfig(env: Env, cwd = process.cwd()): Config {
   const port = parsePort(env);
   const publicUrl = parseHttpUrl('PUBLIC_URL', optional(env, 'PUBLIC_URL') ?? `http://localhost:${port}`)
@@ -257,5 +283,6 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     ...parseOperations(env),
     graphqlLimits: parseGraphQLLimits(env),
     signInLimits: parseSignInLimits(env),
+    corsOrigins: parseCorsOrigins(env),
   };
 }

@@ -16,6 +16,7 @@ import { migrate, openDatabase, resolveAppKey } from './db/orm.js';
 import { describeStartupFailure } from './db/startup-failure.js';
 import type { Sql } from './db/sql.js';
 import { ClientStore } from './oidc/client-store.js';
+import { WebOrigins } from './auth-clients/web-origins.js';
 import { DomainError } from './shared/errors.js';
 import { ensureProviderKeys, RETIRED_KEY_RETENTION_MS, rotateSigningKeys } from './oidc/keys.js';
 import { PersonalAccessTokenService } from './personal-access-tokens/personal-access-token.service.js';
@@ -36,8 +37,12 @@ Commands:
   client:create --name N --grant authorization_code|password|personal_access|client_credentials [--grant ...] [--redirect-uri URL ...]
                 [--scope S ...]  the API scopes it may ask for, e.g. auth_clients:read auth_clients:write
                 [--skip-consent true|false] [--access-token-lifetime 1h] [--refresh-token-lifetime 30d]
+                [--confidential false]  a public client (browser or native app): no secret, PKCE,
+                                        only authorization_code and personal_access
   client:update --client ID [--name N] [--grant G ...] [--redirect-uri URL ...] [--scope S ...]
                 [--skip-consent true|false] [--access-token-lifetime 1h] [--refresh-token-lifetime 30d]
+                [--confidential true|false]  false ends its secrets and its code flow's refresh tokens;
+                                             true gives a public client a secret, shown once
                        what is left out stays; removing a grant or scope revokes the tokens it covered
   client:disable --client ID   no new tokens; its tokens are refused until client:enable
   client:enable --client ID
@@ -73,6 +78,7 @@ const options = {
   scope: { type: 'string', multiple: true },
   'expires-in': { type: 'string' },
   'skip-consent': { type: 'string' },
+  confidential: { type: 'string' },
   'access-token-lifetime': { type: 'string' },
   'refresh-token-lifetime': { type: 'string' },
   'previous-expires-in': { type: 'string' },
@@ -129,7 +135,7 @@ function lifetimeOption(values: Values, name: 'access-token-lifetime' | 'refresh
   return Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
 }
 
-function booleanOption(values: Values, name: 'skip-consent'): boolean | undefined {
+function booleanOption(values: Values, name: 'skip-consent' | 'confidential'): boolean | undefined {
   const value = values[name];
   if (value === undefined) return undefined;
   if (value !== 'true' && value !== 'false') throw new UsageError(`--${name} is true or false`);
@@ -235,17 +241,27 @@ const commands: Record<string, Command> = {
       skipConsent: booleanOption(values, 'skip-consent'),
       accessTokenLifetime: lifetimeOption(values, 'access-token-lifetime'),
       refreshTokenLifetime: lifetimeOption(values, 'refresh-token-lifetime'),
+      confidential: booleanOption(values, 'confidential'),
     });
     return {
       result: {
         id: authClient.id, name: authClient.name, grants: authClient.grants, redirectUris: authClient.redirectUris, scopes: authClient.scopes, secret: clientSecret,
+        confidential: authClient.confidential,
       },
-      text: `Created the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\nThe secret is shown only this once.`,
+      text: clientSecret === null
+        ? `Created the public auth client "${authClient.name}"\n  client_id:     ${authClient.id}\nIt has no secret: it signs users in with PKCE.`
+        : `Created the auth client "${authClient.name}"\n  client_id:     ${authClient.id}\n  client_secret: ${clientSecret}\nThe secret is shown only this once.`,
     };
   },
 
   async 'client:update'(_em, values, { authClients }) {
-    const authClient = await authClients.update(required(values, 'client'), {
+    const id = required(values, 'client');
+    const confidential = booleanOption(values, 'confidential');
+    // A public client's secret is made by its own step, whose answer is the only place the secret appears.
+    const current = confidential ? await authClients.findById(id) : null;
+    const madeConfidential = current && !current.confidential ? await authClients.makeConfidential(id) : undefined;
+    const authClient = await authClients.update(id, {
+      confidential,
       name: values.name,
       grants: grantsOption(values),
       redirectUris: values['redirect-uri'],
@@ -254,6 +270,13 @@ const commands: Record<string, Command> = {
       accessTokenLifetime: lifetimeOption(values, 'access-token-lifetime'),
       refreshTokenLifetime: lifetimeOption(values, 'refresh-token-lifetime'),
     });
+    if (madeConfidential) {
+      return {
+        result: { ...describeClient(authClient), secret: madeConfidential.clientSecret },
+        text: `Updated the auth client "${authClient.name}" (${authClient.id}); it is now confidential\n  client_secret: ${madeConfidential.clientSecret}\n`
+          + 'The secret is shown only this once.',
+      };
+    }
     return { result: describeClient(authClient), text: `Updated the auth client "${authClient.name}" (${authClient.id})` };
   },
 
@@ -316,6 +339,7 @@ const commands: Record<string, Command> = {
       secrets: services.secrets,
       clients: new ClientStore(services.authClients, services.changes),
       changes: services.changes,
+      webOrigins: new WebOrigins(services.sql, services.changes, services.config),
       users: services.users,
       authClients: services.authClients,
       logger: createLogger('silent'),

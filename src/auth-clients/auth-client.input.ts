@@ -35,6 +35,12 @@ export class CreateAuthClientInput extends AuthClientSettingsInput {
       + 'openid, profile, email and offline_access are always allowed. None by default',
   })
   scopes?: string[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'False for a public client (a browser or native app): no secret, PKCE, only AUTHORIZATION_CODE and PERSONAL_ACCESS. True by default',
+  })
+  confidential?: boolean | null;
 }
 
 @InputType('UpdateAuthClientInput', { description: 'What to change; anything left out stays. Validated as on create, on the result' })
@@ -56,6 +62,13 @@ export class UpdateAuthClientInput extends AuthClientSettingsInput {
 
   @Field(() => [String], { nullable: true, description: 'The API scopes it may ask for; removing one revokes the tokens carrying it' })
   scopes?: string[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'False makes it public: its secrets stop working at once, and the codes and refresh tokens of its Authorization Code '
+      + 'grant are revoked. A public client becomes confidential with makeAuthClientConfidential, which returns its secret',
+  })
+  confidential?: boolean | null;
 }
 
 @ArgsType()

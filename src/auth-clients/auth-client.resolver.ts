@@ -11,7 +11,7 @@ import { toConnection } from '../graphql/connection.js';
 import { AuthClientService, DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, type AuthClientSecretSummary } from './auth-client.service.js';
 import {
   AuthClientConnection, AuthClientType, CreateAuthClientPayload, DeleteAuthClientPayload, RevokeAuthClientTokensPayload,
-  RotateAuthClientSecretPayload, AuthClientSecretType,
+  RotateAuthClientSecretPayload, AuthClientSecretType, MakeAuthClientConfidentialPayload,
 } from './auth-client.type.js';
 import { AuthClientsArgs, CreateAuthClientInput, UpdateAuthClientInput } from './auth-client.input.js';
 
@@ -126,6 +126,15 @@ export class AuthClientResolver {
     }) previousSecretExpiresIn: number | null,
   ): Promise<RotateAuthClientSecretPayload> {
     const { authClient, clientSecret } = await this.service.rotateSecret(id, previousSecretExpiresIn ?? DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, auditSourceOf(context));
+    return { authClient: AuthClientType.from(authClient), clientSecret };
+  }
+
+  @Mutation(() => MakeAuthClientConfidentialPayload, {
+    description: 'Makes a public client confidential, with a secret shown only in the answer; its tokens stay, and refreshing them needs the secret. '
+      + 'Needs edit-auth_clients and the scope auth_clients:write',
+  })
+  async makeAuthClientConfidential(@Ctx() context: Context, @Arg('id', () => ID) id: string): Promise<MakeAuthClientConfidentialPayload> {
+    const { authClient, clientSecret } = await this.service.makeConfidential(id, auditSourceOf(context));
     return { authClient: AuthClientType.from(authClient), clientSecret };
   }
 

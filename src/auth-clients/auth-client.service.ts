@@ -95,7 +95,13 @@ export type AuthClientWithSecrets = AuthClientRecord & { secrets: AuthClientSecr
 
 export interface CreatedAuthClient {
   authClient: AuthClientWithSecrets;
-  /** The only time the secret exists outside the caller's hands. */
+  /** The only time the secret exists outside the caller's hands; null for a public client, which has none. */
+  clientSecret: string | null;
+}
+
+/** A client given a new secret: by a rotation, or by becoming confidential. */
+export interface AuthClientWithNewSecret {
+  authClient: AuthClientWithSecrets;
   clientSecret: string;
 }
 
@@ -118,6 +124,11 @@ export interface AuthClientChanges {
   skipConsent?: boolean | null;
   accessTokenLifetime?: number | null;
   refreshTokenLifetime?: number | null;
+  /**
+   * Only false here, to make a confidential client public (its secrets go); true on a public client is refused:
+   * makeConfidential gives it its secret.
+   */
+  confidential?: boolean | null;
 }
 
 /** The grant types (token gty) issued through each grant, revoked when the grant is removed. */
@@ -137,7 +148,15 @@ export const settingsOf = (authClient: AuthClientRecord) => ({
   skipConsent: authClient.skipConsent,
   accessTokenLifetime: authClient.accessTokenLifetime,
   refreshTokenLifetime: authClient.refreshTokenLifetime,
+  confidential: authClient.confidential,
 });
+
+/** What the service keeps the Admin Console client to (admin-console.ts): refused to anyone else. */
+const BUILT_IN_SETTINGS = ['name', 'grants', 'redirectUris', 'scopes', 'skipConsent', 'confidential'] as const;
+
+function builtInRefusal(field: string, what: string): ValidationFailed {
+  return ValidationFailed.of(field, `The Admin Console client is kept by the service, which the console and GraphiQL sign in through: ${what}`);
+}
 
 export const authClientNotFound = (id: string) => new NotFound(`There is no auth client with the id "${id}"`);
 
@@ -183,10 +202,11 @@ export class AuthClientService {
     const problems = validateAuthClient(draft);
     if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
     const {
-      name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime,
+      name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime, confidential,
     } = normalizeAuthClient(draft);
 
-    const clientSecret = newClientSecret();
+    // A public client gets no secret at all: nothing to show, nothing stored.
+    const clientSecret = confidential ? newClientSecret() : null;
     const auditSource = source ?? (createdBy ? { actor: { type: 'user' as const, id: createdBy.id } } : CLI_SOURCE);
     // Its audit event is written by the same statement, only when a row was inserted.
     const audit = auditInsertSelect({
@@ -194,26 +214,26 @@ export class AuthClientService {
       action: 'auth_client.created',
       target: { type: 'auth_client' },
       changes: diffChanges(null, {
-        name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime,
+        name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime, confidential,
       }),
-    }, 'client', 11);
+    }, 'client', 12);
     // One statement, so one round trip and one transaction: the unique index on lower(name) settles concurrent
     // creates, and a taken name inserts neither the client, nor its secret, nor an event.
     const row = await this.sql.one<AuthClientWithSecrets>(
       `with client as (
-         insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime)
-         values (gen_random_uuid(), $1, $2, $3, $4, $7, $8, $9, $10)
+         insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime, confidential)
+         values (gen_random_uuid(), $1, $2, $3, $4, $7, $8, $9, $10, $11)
          on conflict ((lower(name))) do nothing
          returning ${CLIENT_COLUMNS}
        ), secret as (
          insert into auth_client_secrets (id, client_id, secret_hash, prefix)
-         select gen_random_uuid(), id, $5, $6 from client
+         select gen_random_uuid(), id, $5, $6 from client where client.confidential
          returning *
        ), audited as (${audit.text})
-       select client.*, json_build_array(${secretJson('secret')}) as "secrets" from client, secret`,
+       select client.*, (select coalesce(json_agg(${secretJson('secret')}), '[]') from secret) as "secrets" from client`,
       [
-        name, grants, redirectUris, scopes, this.secrets.hash('client-secret', clientSecret), clientSecret.slice(0, DISPLAYED_SECRET_CHARS),
-        createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime, ...audit.values,
+        name, grants, redirectUris, scopes, clientSecret && this.secrets.hash('client-secret', clientSecret), clientSecret?.slice(0, DISPLAYED_SECRET_CHARS) ?? null,
+        createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime, confidential, ...audit.values,
       ],
       { prepare: true },
     );
@@ -231,6 +251,10 @@ export class AuthClientService {
    * Applies `changes`, validated on the merged result as on create, and revokes the tokens that the removed grants
    * issued and those carrying a removed scope. Leaving AUTHORIZATION_CODE out of `grants` without giving redirectUris
    * drops the redirect URLs with it.
+   *
+   * `confidential: false` makes the client public: its secrets end at once, and so does what the code flow issued to
+   * it (codes, refresh tokens and the access tokens of their grants), since a refresh token would otherwise be
+   * redeemable with the client_id alone. Its users' personal access tokens stay.
    */
   async update(id: string, changes: AuthClientChanges, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
     return this.#locked(id, async (tx, current) => {
@@ -243,23 +267,35 @@ export class AuthClientService {
         skipConsent: changes.skipConsent ?? current.skipConsent,
         accessTokenLifetime: changes.accessTokenLifetime ?? current.accessTokenLifetime,
         refreshTokenLifetime: changes.refreshTokenLifetime ?? current.refreshTokenLifetime,
+        confidential: changes.confidential ?? current.confidential,
       };
+      if (draft.confidential && !current.confidential) {
+        throw ValidationFailed.of('confidential', 'A public client becomes confidential with makeAuthClientConfidential, which shows its new secret once');
+      }
       const problems = validateAuthClient(draft);
       if (problems.length > 0) throw new ValidationFailed(problems as [Problem, ...Problem[]]);
       const next = normalizeAuthClient(draft);
+      if (current.builtIn) {
+        const changed = BUILT_IN_SETTINGS.find((field) => JSON.stringify(next[field]) !== JSON.stringify(current[field]));
+        if (changed) throw builtInRefusal(changed, `its ${changed} cannot be changed (its token lifetimes can)`);
+      }
+      const becomesPublic = current.confidential && !next.confidential;
+      // Before the update, whose answer lists the secrets that work.
+      if (becomesPublic) await tx.run('delete from auth_client_secrets where client_id = $1', [id]);
       let row: AuthClientRecord | undefined;
       try {
         row = await tx.one<AuthClientRecord>(
           `update auth_clients set name = $2, grants = $3, redirect_uris = $4, scopes = $5, skip_consent = $6,
-             access_token_lifetime = $7, refresh_token_lifetime = $8, updated_at = now()
+             access_token_lifetime = $7, refresh_token_lifetime = $8, confidential = $9, updated_at = now()
            where id = $1 returning ${COLUMNS}`,
-          [id, next.name, next.grants, next.redirectUris, next.scopes, next.skipConsent, next.accessTokenLifetime, next.refreshTokenLifetime],
+          [id, next.name, next.grants, next.redirectUris, next.scopes, next.skipConsent, next.accessTokenLifetime, next.refreshTokenLifetime, next.confidential],
         );
       } catch (error) {
         if (isUniqueViolation(error, 'auth_clients_name_lower_unique')) throw nameTaken(next.name);
         throw error;
       }
       const removedGrantTypes = current.grants.filter((grant) => !next.grants.includes(grant)).flatMap((grant) => GRANT_TYPES_OF[grant] ?? []);
+      if (becomesPublic) removedGrantTypes.push(...GRANT_TYPES_OF[AuthClientGrant.AUTHORIZATION_CODE]);
       const removedScopes = current.scopes.filter((scope) => !next.scopes.includes(scope));
       if (removedGrantTypes.length > 0 || removedScopes.length > 0) {
         await revokeClientTokens(tx, this.secrets, id, { grantTypes: removedGrantTypes, scopes: removedScopes });
@@ -272,6 +308,7 @@ export class AuthClientService {
   /** Disables or enables the client. Its tokens are kept: refused while it is disabled, good again once enabled. */
   async setEnabled(id: string, enabled: boolean, source: AuditSource = CLI_SOURCE): Promise<AuthClientRecord> {
     return this.#locked(id, async (tx, current) => {
+      if (current.builtIn && !enabled) throw builtInRefusal('id', 'it cannot be disabled (revoke its tokens instead)');
       const row = (await tx.one<AuthClientRecord>(
         `update auth_clients set enabled = $2, updated_at = case when enabled = $2 then updated_at else now() end where id = $1 returning ${COLUMNS}`,
         [id, enabled],
@@ -293,6 +330,7 @@ export class AuthClientService {
   /** Deletes the client and everything it issued, for good; its name is free again. */
   async delete(id: string, source: AuditSource = CLI_SOURCE): Promise<void> {
     await this.#locked(id, async (tx, current) => {
+      if (current.builtIn) throw builtInRefusal('id', 'it cannot be deleted (revoke its tokens instead)');
       await revokeClientTokens(tx, this.secrets, id);
       await this.#audit(tx, source, 'auth_client.deleted', id, Object.fromEntries(Object.entries(settingsOf(current)).map(([field, value]) => [field, { before: value, after: null }])));
       // Consents and personal access token records go with the client (on delete cascade).
@@ -382,7 +420,7 @@ export class AuthClientService {
    * Rotations of one client take turns on its row lock, so concurrent ones still leave at most two (the statement is
    * the rotate_auth_client_secret function of the client_secrets migration).
    */
-  async rotateSecret(id: string, previousSecretExpiresIn: number = DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, source: AuditSource = CLI_SOURCE): Promise<CreatedAuthClient> {
+  async rotateSecret(id: string, previousSecretExpiresIn: number = DEFAULT_PREVIOUS_SECRET_EXPIRES_IN, source: AuditSource = CLI_SOURCE): Promise<AuthClientWithNewSecret> {
     if (!Number.isInteger(previousSecretExpiresIn) || previousSecretExpiresIn < 0 || previousSecretExpiresIn > MAX_PREVIOUS_SECRET_EXPIRES_IN) {
       throw ValidationFailed.of(
         'previousSecretExpiresIn',
@@ -395,6 +433,12 @@ export class AuthClientService {
     // One statement (see the client_secrets migration): atomic, and serialised per client by its row lock, which the
     // transaction holds until its audit event is written with it.
     await this.sql.transaction(async (tx) => {
+      // Taken first, so a client made public meanwhile is seen as public here, and never given a secret.
+      const client = await tx.one<{ confidential: boolean }>('select confidential from auth_clients where id = $1 for update', [id]);
+      if (!client) throw authClientNotFound(id);
+      if (!client.confidential) {
+        throw ValidationFailed.of('id', 'This is a public client: it has no secret to rotate. makeAuthClientConfidential gives it one');
+      }
       const rotated = await tx.one<{ secretId: string | null }>(
         'select rotate_auth_client_secret($1, $2, $3, $4) as "secretId"',
         [id, this.secrets.hash('client-secret', clientSecret), prefix, previousSecretExpiresIn],
@@ -404,6 +448,32 @@ export class AuthClientService {
         secretId: { before: null, after: rotated.secretId },
         secretPrefix: { before: null, after: prefix },
         previousSecretExpiresIn: { before: null, after: previousSecretExpiresIn },
+      });
+    });
+    const authClient = await this.findById(id);
+    if (!authClient) throw authClientNotFound(id);
+    return { authClient, clientSecret };
+  }
+
+  /**
+   * Makes a public client confidential, with a new secret shown only in the answer. Its tokens stay; refreshing them
+   * needs the secret from now on.
+   */
+  async makeConfidential(id: string, source: AuditSource = CLI_SOURCE): Promise<AuthClientWithNewSecret> {
+    const clientSecret = newClientSecret();
+    const prefix = clientSecret.slice(0, DISPLAYED_SECRET_CHARS);
+    await this.#locked(id, async (tx, current) => {
+      if (current.builtIn) throw builtInRefusal('id', 'it stays a public client');
+      if (current.confidential) throw ValidationFailed.of('id', 'This client is already confidential; rotateAuthClientSecret gives it a new secret');
+      await tx.run('update auth_clients set confidential = true, updated_at = now() where id = $1', [id]);
+      const secret = await tx.one<{ id: string }>(
+        'insert into auth_client_secrets (id, client_id, secret_hash, prefix) values (gen_random_uuid(), $1, $2, $3) returning id',
+        [id, this.secrets.hash('client-secret', clientSecret), prefix],
+      );
+      await this.#audit(tx, source, 'auth_client.updated', id, {
+        confidential: { before: false, after: true },
+        secretId: { before: null, after: secret!.id },
+        secretPrefix: { before: null, after: prefix },
       });
     });
     const authClient = await this.findById(id);

@@ -69,7 +69,7 @@ export class AuthClientType {
   scopes!: string[];
 
   /** Resolved by AuthClientResolver.secretPrefix. */
-  @Field({ description: 'The first characters of the current (newest) client secret, to tell secrets apart; not a secret' })
+  @Field({ description: 'The first characters of the current (newest) client secret, to tell secrets apart; not a secret. Empty for a public client, which has none' })
   secretPrefix!: string;
 
   @Field(() => [AuthClientSecretType], {
@@ -88,6 +88,15 @@ export class AuthClientType {
 
   @Field({ description: 'A trusted first-party app: its users are not asked for consent' })
   skipConsent!: boolean;
+
+  @Field({ description: 'False for a public client (a browser or native app): it has no secret and must use PKCE' })
+  confidential!: boolean;
+
+  @Field({
+    description: 'Kept by the service itself (the Admin Console client): it cannot be deleted, disabled or made confidential, '
+      + 'and only its token lifetimes can be changed',
+  })
+  builtIn!: boolean;
 
   @Field(() => Int, { description: 'Seconds an access token issued from now on lives (60 to 86400)' })
   accessTokenLifetime!: number;
@@ -115,6 +124,8 @@ export class AuthClientType {
       updatedAt: entity.updatedAt,
       enabled: entity.enabled,
       skipConsent: entity.skipConsent,
+      confidential: entity.confidential,
+      builtIn: entity.builtIn !== null,
       accessTokenLifetime: entity.accessTokenLifetime,
       refreshTokenLifetime: entity.refreshTokenLifetime,
       lastUsedAt: entity.lastUsedAt,
@@ -132,7 +143,16 @@ export class CreateAuthClientPayload {
   @Field(() => AuthClientType)
   authClient!: AuthClientType;
 
-  @Field({ description: 'The client secret. Shown only here, once: store it now' })
+  @Field(() => String, { nullable: true, description: 'The client secret. Shown only here, once: store it now. Null for a public client, which has none' })
+  clientSecret!: string | null;
+}
+
+@ObjectType('MakeAuthClientConfidentialPayload', { simpleResolvers: true })
+export class MakeAuthClientConfidentialPayload {
+  @Field(() => AuthClientType)
+  authClient!: AuthClientType;
+
+  @Field({ description: 'Its client secret. Shown only here, once: store it now' })
   clientSecret!: string;
 }
 

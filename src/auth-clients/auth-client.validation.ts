@@ -24,6 +24,8 @@ export interface AuthClientDraft {
   /** Seconds; see ACCESS_TOKEN_LIFETIME and REFRESH_TOKEN_LIFETIME. */
   accessTokenLifetime?: number | null;
   refreshTokenLifetime?: number | null;
+  /** False for a public client (no secret); true by default. */
+  confidential?: boolean | null;
 }
 
 /**
@@ -39,7 +41,11 @@ export interface NormalizedAuthClient {
   skipConsent: boolean;
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
+  confidential: boolean;
 }
+
+/** The grants a public client may have: none rests on a client secret (PERSONAL_ACCESS tokens are the user's). */
+export const PUBLIC_CLIENT_GRANTS: ReadonlySet<string> = new Set([AuthClientGrant.AUTHORIZATION_CODE, AuthClientGrant.PERSONAL_ACCESS]);
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** Loopback IP literals, whose port a native app picks when it runs (RFC 8252 §7.3): any port matches (redirectUriMatches). */
@@ -59,6 +65,7 @@ export function normalizeAuthClient(draft: AuthClientDraft): NormalizedAuthClien
     skipConsent: draft.skipConsent ?? false,
     accessTokenLifetime: draft.accessTokenLifetime ?? ACCESS_TOKEN_LIFETIME.default,
     refreshTokenLifetime: draft.refreshTokenLifetime ?? REFRESH_TOKEN_LIFETIME.default,
+    confidential: draft.confidential ?? true,
   };
 }
 
@@ -170,6 +177,11 @@ export function validateAuthClient(draft: AuthClientDraft): Problem[] {
     problems.push({ field: 'grants', message: 'Choose at least one grant: Authorization Code, Password, Personal Access Tokens or Client Credentials' });
   } else if (unknown.length > 0) {
     problems.push({ field: 'grants', message: `Unknown grant "${unknown[0]}"; choose from ${[...GRANT_VALUES].join(', ')}` });
+  } else if (draft.confidential === false && draft.grants.some((grant) => !PUBLIC_CLIENT_GRANTS.has(grant))) {
+    problems.push({
+      field: 'grants',
+      message: 'A public client has no secret, so it can only use the Authorization Code grant (with PKCE) and Personal Access Tokens',
+    });
   }
 
   const redirectUris = (draft.redirectUris ?? []).map((uri) => uri.trim());

@@ -126,6 +126,7 @@ export const rules = shield({
     deleteAuthClient: can(PERMISSIONS.deleteAuthClients),
     rotateAuthClientSecret: can(PERMISSIONS.editAuthClients),
     revokeAuthClientSecret: can(PERMISSIONS.editAuthClients),
+    makeAuthClientConfidential: can(PERMISSIONS.editAuthClients),
     createPersonalAccessToken: managesOwnTokens,
     revokePersonalAccessToken: managesOwnTokens,
     createUser: can(PERMISSIONS.createUsers),
@@ -153,6 +154,7 @@ export const rules = shield({
   DeleteAuthClientPayload: allow,
   AuthClientSecret: allow,
   RotateAuthClientSecretPayload: allow,
+  MakeAuthClientConfidentialPayload: allow,
   User: {
     '*': allow,
     // Reachable from viewer and an auth client's createdBy too: a user's groups are theirs, or for those who may see users.

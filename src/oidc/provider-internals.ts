@@ -153,3 +153,13 @@ export function answerDatabaseTroubleAs503(provider: Provider, page: (ctx: KoaCo
     }
   });
 }
+
+/**
+ * When the chain of refresh tokens that `token` belongs to began, in seconds since the epoch: oidc-provider keeps the
+ * first token's iat as `iiat` on every token that rotation makes from it (actions/grants/refresh_token.js), and sets it
+ * on a new token (models/refresh_token.js). Undefined for anything else.
+ */
+export function refreshChainStartedAt(token: unknown): number | undefined {
+  const iiat = (token as { iiat?: unknown } | undefined)?.iiat;
+  return typeof iiat === 'number' ? iiat : undefined;
+}

@@ -14,6 +14,7 @@ import { countTokenIssued } from '../operations/metrics.js';
 import { isDatabaseUnavailable, noneUnlessUnavailable } from '../shared/db-errors.js';
 import { ALL_SCOPES } from '../access-control/scopes.js';
 import type { AuthClientService } from '../auth-clients/auth-client.service.js';
+import type { WebOrigins } from '../auth-clients/web-origins.js';
 import type { UserService } from '../users/user.service.js';
 import { createFindAccount } from './account.js';
 import {
@@ -23,7 +24,7 @@ import {
   createAdapterClass, destroyAccessToken, storedIdOf, type ClientSource,
 } from './adapter.js';
 import {
-  answerDatabaseTroubleAs503, clientMetadataValue, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken, matchRedirectUrisWith,
+  answerDatabaseTroubleAs503, clientMetadataValue, refreshChainStartedAt, compareClientSecretsWith, GRANT_TYPE_NOT_ALLOWED, grantlessOpaqueAccessToken, matchRedirectUrisWith,
 } from './provider-internals.js';
 import { redirectUriMatches } from '../auth-clients/auth-client.validation.js';
 import type { TokenCheck } from './token-check.js';
@@ -52,6 +53,8 @@ export interface ProviderDeps {
   logger: Logger;
   /** The one check of whether a token may still be used, shared with /graphql. */
   tokenCheck: TokenCheck;
+  /** The browser origins that may call the token, userinfo and revocation endpoints, as they may call /graphql. */
+  webOrigins: WebOrigins;
 }
 
 /**
@@ -77,6 +80,8 @@ function configuration(deps: ProviderDeps): Configuration {
       profile: ['preferred_username'],
       email: ['email', 'email_verified'],
     },
+    // Decided by corsForBrowserApps (below) before the route runs: oidc-provider asks synchronously.
+    clientBasedCORS: (ctx) => corsDecisions.get(ctx) ?? false,
     // `none`: public clients (browser and native apps), which hold no secret; client-metadata.ts gives it to those only.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     // Per-client lifetimes and consent, from auth_clients; oidc-provider only carries them.
@@ -146,8 +151,8 @@ function configuration(deps: ProviderDeps): Configuration {
         if (client.clientAuthMethod !== 'none') return lifetime;
         // A public client's refresh tokens rotate at every use (rotateRefreshToken) and the chain ends at its refresh
         // lifetime counted from the first one (iiat), however often it is used: RFC 9700 §4.14.2.
-        const firstIssuedAt = (token as { iiat?: number }).iiat ?? Math.floor(Date.now() / 1000);
-        return Math.max(1, firstIssuedAt + lifetime - Math.floor(Date.now() / 1000));
+        const now = Math.floor(Date.now() / 1000);
+        return Math.max(1, (refreshChainStartedAt(token) ?? now) + lifetime - now);
       },
     },
     interactions: { url: (_ctx, interaction) => `${deps.config.issuer}/interaction/${interaction.uid}` },
@@ -174,6 +179,47 @@ function configuration(deps: ProviderDeps): Configuration {
       ctx.type = 'html';
       ctx.body = errorPage('Cannot sign in', `${out.error}: ${out.error_description ?? 'the request was refused'}`);
     },
+  };
+}
+
+/** The endpoints where oidc-provider asks clientBasedCORS, with whether browser apps may call each. */
+const CLIENT_CORS_ENDPOINTS = new Map([
+  ['/token', true],
+  ['/me', true],
+  ['/token/revocation', true],
+  // For resource servers, which are not browser pages.
+  ['/token/introspection', false],
+]);
+/** Each request's CORS decision, made once by corsForBrowserApps and read by clientBasedCORS. */
+const corsDecisions = new WeakMap<object, boolean>();
+
+/**
+ * CORS at the token, userinfo and revocation endpoints: the rule /graphql follows (auth-clients/web-origins.ts).
+ * oidc-provider answers every preflight with the origin asking, and checks an actual request's origin only once it
+ * knows the client (clientBasedCORS, which it asks synchronously): the decision is made here, from memory, before it
+ * runs. A preflight from anywhere else is refused with 403; an actual request from anywhere else gets no CORS
+ * headers, even on an error answered before the client is known (oidc-provider refuses it with invalid_request).
+ */
+function corsForBrowserApps(origins: WebOrigins) {
+  return async (ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> => {
+    const origin = ctx.get('Origin');
+    const forBrowsers = CLIENT_CORS_ENDPOINTS.get(ctx.path);
+    if (!origin || forBrowsers === undefined) {
+      await next();
+      return;
+    }
+    const allowed = forBrowsers && await origins.allows(origin);
+    corsDecisions.set(ctx, allowed);
+    if (!allowed && ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
+      ctx.vary('Origin');
+      ctx.status = 403;
+      return;
+    }
+    await next();
+    if (!allowed) {
+      ctx.remove('Access-Control-Allow-Origin');
+      ctx.remove('Access-Control-Expose-Headers');
+    }
   };
 }
 
@@ -274,6 +320,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     ctx.type = 'html';
     ctx.body = errorPage('Try again in a moment', 'Signing in is unavailable just now. Wait a moment, then try again.');
   });
+  provider.use(corsForBrowserApps(deps.webOrigins));
   provider.use(rfc6749GrantErrors);
   provider.use(answerAfterRevoking(deps.changes));
   provider.use(codeFlowClientsOnly(provider));

@@ -89,3 +89,11 @@ it('validates an update as GraphQL does', async () => {
   expect(code.code).toBe(1);
   expect(JSON.parse(code.stdout)).toEqual({ error: expect.stringMatching(/Authorization Code grant needs at least one redirect URL/) });
 });
+
+it('creates a public client (--confidential false) with no secret, and gives it one with client:update --confidential true', async () => {
+  const created = await json(['client:create', '--name', 'Mobile App', '--grant', 'authorization_code', '--redirect-uri', 'com.example.app:/callback', '--confidential', 'false']);
+  expect(created).toMatchObject({ confidential: false, secret: null });
+  expect((await cli(['client:rotate-secret', '--client', created.id as string])).code).not.toBe(0);
+  const updated = await json(['client:update', '--client', created.id as string, '--confidential', 'true']);
+  expect(updated).toMatchObject({ confidential: true, secret: expect.stringMatching(/^acs_/) });
+});

@@ -2,7 +2,7 @@
 // in memory only, a silent sign-in on reload, "Sign out" ending the provider session, and navigation by permission.
 import { createUser } from '../helpers/fixtures.js';
 import {
-  browserIt, enterCredentials, newPage, signInToConsole, useBrowserApp,
+  browserIt, enterCredentials, newPage, screenshot, signInToConsole, useBrowserApp,
 } from '../helpers/browser-app.js';
 
 const b = useBrowserApp();
@@ -82,6 +82,7 @@ browserIt('offline, signs in through the provider, keeps tokens out of storage, 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   await page.getByText('You are signed out.').waitFor();
+  await screenshot(page, 'signed-out');
   await page.reload();
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Username or email').waitFor();
@@ -100,6 +101,7 @@ browserIt('shows a person without the permission which one they need, and no pag
   await expect(page.getByRole('main').textContent()).resolves.toContain('View Auth Clients');
   // My Tokens is every signed-in person's own (personal access tokens need no permission).
   expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['My Tokens']);
+  await screenshot(page, 'no-permission-phone');
   expect(errors).toEqual([]);
   await context.close();
 });

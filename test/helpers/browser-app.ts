@@ -14,8 +14,13 @@ const CHROMIUM = '/usr/bin/chromium';
 export const browserAvailable = existsSync(CHROMIUM);
 if (!browserAvailable && process.env.REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 
+/** A browser test walks many pages: allowed more than jest's 30 s when the machine is busy (CI runs three suites). */
+const BROWSER_TEST_TIMEOUT_MS = 90_000;
+
 /** `it`, or `it.skip` where Chromium is not installed (CI sets REQUIRE_BROWSER, which makes that a failure). */
-export const browserIt = browserAvailable ? it : it.skip;
+export function browserIt(name: string, test: () => Promise<void>): void {
+  (browserAvailable ? it : it.skip)(name, test, BROWSER_TEST_TIMEOUT_MS);
+}
 
 export interface BrowserApp {
   app: TestApp;
@@ -53,8 +58,8 @@ export interface BrowserPage {
 export async function newPage(b: BrowserApp, options: { viewport?: { width: number; height: number } } = {}): Promise<BrowserPage> {
   const origin = new URL(b.app.url).origin;
   const context = await b.browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
-  // Well within jest's 30 s, so a control that never appears fails with its name rather than the test's timeout.
-  context.setDefaultTimeout(8000);
+  // Well within the test's timeout, so a control that never appears fails with its name rather than the timeout.
+  context.setDefaultTimeout(15_000);
   const blocked: string[] = [];
   await context.route('**/*', async (route) => {
     const url = route.request().url();

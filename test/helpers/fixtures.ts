@@ -56,7 +56,7 @@ export async function createClient(
   const { authClient, clientSecret } = await t.app.services.authClients.create({
     name: `client-${unique()}`, grants, redirectUris, scopes,
   });
-  return { id: authClient.id, secret: clientSecret };
+  return { id: authClient.id, secret: clientSecret! };
 }
 
 export async function setActive(t: TestApp, user: User, isActive: boolean): Promise<void> {

@@ -9,7 +9,7 @@ import * as jose from 'jose';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
 import {
-  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, clientMetadataValue, GRANT_TYPE_NOT_ALLOWED, validateDpop, type DpopProof,
+  applyRefreshTokenBindings, checkDpopReplay, checkDpopRequired, clientMetadataValue, GRANT_TYPE_NOT_ALLOWED, refreshChainStartedAt, validateDpop, type DpopProof,
 } from '../../src/oidc/provider-internals.js';
 import { ACCESS_TOKEN_LIFETIME, SKIP_CONSENT } from '../../src/oidc/client-metadata.js';
 import { useTestApp } from '../helpers/app.js';
@@ -196,5 +196,15 @@ describe('our own client metadata on a Client (clientMetadataValue)', () => {
     const found = await t.current.app.provider.Client.find(id);
     expect(clientMetadataValue(found, ACCESS_TOKEN_LIFETIME)).toBe(321);
     expect(clientMetadataValue(found, SKIP_CONSENT)).toBe(true);
+  });
+});
+
+describe('the start of a refresh token chain (refreshChainStartedAt)', () => {
+  it('is still iiat: set on a new refresh token, and carried over by rotation', async () => {
+    expect(await source('models/refresh_token.js')).toMatch(/if \(!this\.iiat\) \{\s*this\.iiat = this\.iat \|\| epochTime\(\);/);
+    expect(await source('actions/grants/refresh_token.js')).toContain('iiat: refreshToken.iiat,');
+    const token = new t.current.app.provider.RefreshToken({ accountId: 'someone', grantId: 'g', scope: 'openid', gty: 'authorization_code', client: (await t.current.app.provider.Client.find(client.id))! });
+    expect(refreshChainStartedAt(token)).toEqual(expect.any(Number));
+    expect(refreshChainStartedAt({})).toBeUndefined();
   });
 });

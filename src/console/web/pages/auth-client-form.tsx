@@ -78,11 +78,13 @@ function FieldsetError({ id, error }: { id: string; error: string | undefined })
 }
 
 export function AuthClientFormFields({
-  fields, onChange, errors, children,
+  fields, onChange, errors, locked = false, children,
 }: {
   fields: AuthClientFields;
   onChange: (fields: AuthClientFields) => void;
   errors: FormErrors;
+  /** Only the token lifetimes may change (a built-in client). */
+  locked?: boolean;
   /** More controls, at the end. */
   children?: ReactNode;
 }) {
@@ -94,59 +96,61 @@ export function AuthClientFormFields({
   return (
     <>
       <ErrorSummary fields={fieldErrors} labels={FIELD_LABELS} />
-      <TextField label="Name" value={fields.name} onChange={(name) => set('name', name)} required maxLength={255} autoComplete="off" error={fieldErrors.name} />
-      <fieldset aria-describedby={fieldErrors.grants ? `${id}-grants-error` : undefined}>
-        <legend>Grants</legend>
-        {GRANTS.map((grant) => (
-          <Checkbox
-            key={grant}
-            label={GRANT_CHECKBOX_LABELS[grant]}
-            checked={fields.grants.includes(grant)}
-            onChange={(on) => set('grants', toggle(fields.grants, grant, on) as Grant[])}
-          />
-        ))}
-        <FieldsetError id={`${id}-grants-error`} error={fieldErrors.grants} />
-      </fieldset>
-      {fields.grants.includes('AUTHORIZATION_CODE') ? (
-        <fieldset>
-          <legend>Redirect URLs</legend>
-          {fields.redirectUris.map((uri, index) => (
-            // Rows have no identity but their place; their values live in `fields`, so removing one loses no other.
-            <div className="url-row" key={index}>
-              <TextField
-                label={index === 0 ? 'Redirect URL' : `Redirect URL ${index + 1}`}
-                type="url"
-                value={uri}
-                placeholder="https://app.example.com/callback"
-                onChange={(value) => set('redirectUris', fields.redirectUris.map((old, at) => (at === index ? value : old)))}
-                error={index === 0 ? redirectError : undefined}
-                aria-invalid={redirectError ? true : undefined}
-              />
-              {fields.redirectUris.length > 1 ? (
-                <button
-                  type="button"
-                  className="link danger-text"
-                  onClick={() => set('redirectUris', fields.redirectUris.filter((_old, at) => at !== index))}
-                >
-                  {'Remove'}
-                  <span className="visually-hidden">{` redirect URL ${index + 1}`}</span>
-                </button>
-              ) : null}
-            </div>
+      <fieldset className="plain" disabled={locked}>
+        <TextField label="Name" value={fields.name} onChange={(name) => set('name', name)} required maxLength={255} autoComplete="off" error={fieldErrors.name} />
+        <fieldset aria-describedby={fieldErrors.grants ? `${id}-grants-error` : undefined}>
+          <legend>Grants</legend>
+          {GRANTS.map((grant) => (
+            <Checkbox
+              key={grant}
+              label={GRANT_CHECKBOX_LABELS[grant]}
+              checked={fields.grants.includes(grant)}
+              onChange={(on) => set('grants', toggle(fields.grants, grant, on) as Grant[])}
+            />
           ))}
-          <button type="button" className="secondary" onClick={() => set('redirectUris', [...fields.redirectUris, ''])}>Add another redirect URL</button>
+          <FieldsetError id={`${id}-grants-error`} error={fieldErrors.grants} />
         </fieldset>
-      ) : null}
-      <Checkbox
-        label="Public client (no secret)"
-        checked={!fields.confidential}
-        onChange={(on) => set('confidential', !on)}
-        hint="For browser and mobile apps, which cannot keep a secret: Authorization Code with PKCE only."
-      />
-      <FieldsetError id={`${id}-confidential-error`} error={fieldErrors.confidential} />
+        {fields.grants.includes('AUTHORIZATION_CODE') ? (
+          <fieldset>
+            <legend>Redirect URLs</legend>
+            {fields.redirectUris.map((uri, index) => (
+              // Rows have no identity but their place; their values live in `fields`, so removing one loses no other.
+              <div className="url-row" key={index}>
+                <TextField
+                  label={index === 0 ? 'Redirect URL' : `Redirect URL ${index + 1}`}
+                  type="url"
+                  value={uri}
+                  placeholder="https://app.example.com/callback"
+                  onChange={(value) => set('redirectUris', fields.redirectUris.map((old, at) => (at === index ? value : old)))}
+                  error={index === 0 ? redirectError : undefined}
+                  aria-invalid={redirectError ? true : undefined}
+                />
+                {fields.redirectUris.length > 1 ? (
+                  <button
+                    type="button"
+                    className="link danger-text"
+                    onClick={() => set('redirectUris', fields.redirectUris.filter((_old, at) => at !== index))}
+                  >
+                    {'Remove'}
+                    <span className="visually-hidden">{` redirect URL ${index + 1}`}</span>
+                  </button>
+                ) : null}
+              </div>
+            ))}
+            <button type="button" className="secondary" onClick={() => set('redirectUris', [...fields.redirectUris, ''])}>Add another redirect URL</button>
+          </fieldset>
+        ) : null}
+        <Checkbox
+          label="Public client (no secret)"
+          checked={!fields.confidential}
+          onChange={(on) => set('confidential', !on)}
+          hint="For browser and mobile apps, which cannot keep a secret: Authorization Code with PKCE only."
+        />
+        <FieldsetError id={`${id}-confidential-error`} error={fieldErrors.confidential} />
+      </fieldset>
       <details className="more" open={Boolean(fieldErrors.scopes || fieldErrors.accessTokenLifetime || fieldErrors.refreshTokenLifetime) || undefined}>
         <summary>More settings</summary>
-        <fieldset aria-describedby={fieldErrors.scopes ? `${id}-scopes-error` : undefined}>
+        <fieldset disabled={locked} aria-describedby={fieldErrors.scopes ? `${id}-scopes-error` : undefined}>
           <legend>API scopes</legend>
           {Object.entries(API_SCOPES).map(([scope, { description }]) => (
             <Checkbox key={scope} label={scope} hint={description} checked={fields.scopes.includes(scope)} onChange={(on) => set('scopes', toggle(fields.scopes, scope, on))} />
@@ -154,6 +158,7 @@ export function AuthClientFormFields({
           <FieldsetError id={`${id}-scopes-error`} error={fieldErrors.scopes} />
         </fieldset>
         <Checkbox
+          disabled={locked}
           label="Skip the consent page"
           hint="For a trusted first-party app: its users are not asked to allow it."
           checked={fields.skipConsent}

@@ -28,6 +28,7 @@ export interface AuthClientRow {
   createdAt: string;
   lastUsedAt: string | null;
   enabled: boolean;
+  builtIn: boolean;
 }
 
 const PAGE_SIZE = 20;
@@ -40,7 +41,7 @@ export const AUTH_CLIENTS_QUERY: TypedDocumentNode<
     authClients(first: $first, after: $after, search: $search) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { id name grants redirectUris createdAt lastUsedAt enabled } }
+      edges { node { id name grants redirectUris createdAt lastUsedAt enabled builtIn } }
     }
   }
 `;
@@ -98,7 +99,7 @@ function AuthClientList() {
               <span className="visually-hidden">{` ${client.name}`}</span>
             </a>
           ) : null}
-          {mayDelete ? (
+          {mayDelete && !client.builtIn ? (
             <button type="button" className="link danger-text" onClick={() => { removing.reset(); setDeleting(client); }}>
               {'Delete'}
               <span className="visually-hidden">{` ${client.name}`}</span>

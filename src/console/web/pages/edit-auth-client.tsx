@@ -29,6 +29,7 @@ interface AuthClientDetails {
   redirectUris: string[];
   scopes: string[];
   confidential: boolean;
+  builtIn: boolean;
   skipConsent: boolean;
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
@@ -41,7 +42,7 @@ interface AuthClientDetails {
 
 const DETAILS = gql`
   fragment ConsoleAuthClientDetails on AuthClient {
-    id name grants redirectUris scopes confidential skipConsent accessTokenLifetime refreshTokenLifetime enabled
+    id name grants redirectUris scopes confidential builtIn skipConsent accessTokenLifetime refreshTokenLifetime enabled
     createdAt updatedAt lastUsedAt
     secrets { id prefix createdAt expiresAt lastUsedAt }
   }
@@ -67,6 +68,10 @@ const DISABLE: TypedDocumentNode<{ disableAuthClient: AuthClientDetails }, { id:
 `;
 const ENABLE: TypedDocumentNode<{ enableAuthClient: AuthClientDetails }, { id: string }> = gql`
   mutation ConsoleEnableAuthClient($id: ID!) { enableAuthClient(id: $id) { ...ConsoleAuthClientDetails } }
+  ${DETAILS}
+`;
+const MAKE_CONFIDENTIAL: TypedDocumentNode<{ makeAuthClientConfidential: { clientSecret: string; authClient: AuthClientDetails } }, { id: string }> = gql`
+  mutation ConsoleMakeConfidential($id: ID!) { makeAuthClientConfidential(id: $id) { clientSecret authClient { ...ConsoleAuthClientDetails } } }
   ${DETAILS}
 `;
 const REVOKE: TypedDocumentNode<{ revokeAuthClientTokens: { revokedCount: number } }, { id: string }> = gql`
@@ -124,7 +129,10 @@ function Settings({ client }: { client: AuthClientDetails }) {
             .catch(() => {});
         }}
       >
-        <AuthClientFormFields fields={fields} onChange={setFields} errors={errors} />
+        {client.builtIn ? (
+          <p className="hint">The service keeps this client itself (the console and GraphiQL sign in through it): only its token lifetimes can be changed.</p>
+        ) : null}
+        <AuthClientFormFields fields={fields} onChange={setFields} errors={errors} locked={client.builtIn} />
         <ErrorMessage error={errors.general} />
         <div className="actions">
           <BusyButton type="submit" busy={loading} busyLabel="Saving…" disabled={!dirty}>Save</BusyButton>
@@ -139,11 +147,18 @@ function Settings({ client }: { client: AuthClientDetails }) {
 function Secrets({ client }: { client: AuthClientDetails }) {
   const [overlap, setOverlap] = useState(86400);
   const [rotate, { data, loading, error }] = useMutation(ROTATE);
-  if (client.confidential === false) {
+  const [makeConfidential, made] = useMutation(MAKE_CONFIDENTIAL);
+  if (!client.confidential) {
     return (
       <section aria-labelledby="secrets-title">
         <h2 id="secrets-title">Secret</h2>
         <p>This public client has no secret: it signs in with its client ID and PKCE.</p>
+        {client.builtIn ? null : (
+          <BusyButton type="button" className="secondary" busy={made.loading} busyLabel="Making a secret…" onClick={() => { makeConfidential({ variables: { id: client.id } }).catch(() => {}); }}>
+            Make confidential (give it a secret)
+          </BusyButton>
+        )}
+        <ErrorMessage error={made.error ? formErrorsOf(made.error).general : undefined} />
       </section>
     );
   }
@@ -174,6 +189,7 @@ function Secrets({ client }: { client: AuthClientDetails }) {
         </table>
       </div>
       {data ? <SecretOnce label="New client secret" secret={data.rotateAuthClientSecret.clientSecret} /> : null}
+      {made.data ? <SecretOnce label="Client secret" secret={made.data.makeAuthClientConfidential.clientSecret} /> : null}
       <form
         className="toolbar"
         onSubmit={(event) => {
@@ -210,13 +226,13 @@ function Access({ client, mayDelete }: { client: AuthClientDetails; mayDelete: b
           : 'Disabled: the client gets no tokens and its tokens are refused until it is enabled again.'}
       </p>
       <div className="actions">
-        {client.enabled ? (
+        {client.builtIn ? null : client.enabled ? (
           <BusyButton type="button" className="secondary" busy={disabling.loading} busyLabel="Disabling…" onClick={() => { disable({ variables: { id: client.id } }).catch(() => {}); }}>Disable</BusyButton>
         ) : (
           <BusyButton type="button" className="secondary" busy={enabling.loading} busyLabel="Enabling…" onClick={() => { enable({ variables: { id: client.id } }).catch(() => {}); }}>Enable</BusyButton>
         )}
         <button type="button" className="secondary" onClick={() => { revoking.reset(); setConfirming('revoke'); }}>Revoke all tokens</button>
-        {mayDelete ? <button type="button" className="danger" onClick={() => setConfirming('delete')}>Delete</button> : null}
+        {mayDelete && !client.builtIn ? <button type="button" className="danger" onClick={() => setConfirming('delete')}>Delete</button> : null}
       </div>
       <ErrorMessage error={toggleError ? formErrorsOf(toggleError).general : undefined} />
       <p role="status">{revoking.data && !confirming ? `Revoked ${revoking.data.revokeAuthClientTokens.revokedCount} tokens, codes and grants.` : ''}</p>
