@@ -102,5 +102,5 @@ describe('GraphiQL in a browser', () => {
     await page.getByLabel('Username or email').waitFor();
     expect(tab.blocked).toEqual([]);
     expect(tab.errors).toEqual([]);
-  }, 90_000);
+  });
 });
