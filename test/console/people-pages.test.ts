@@ -47,6 +47,7 @@ browserIt('a permission ticked under its heading and saved lets the user do it',
 
   await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
   await page.getByRole('searchbox', { name: 'Search' }).fill(bob.username);
+  await page.getByRole('status').filter({ hasText: '1 in all' }).waitFor();
   await page.getByRole('row', { name: new RegExp(bob.username) }).waitFor();
   await screenshot(page, 'users');
   await page.getByRole('link', { name: `Permissions of ${bob.username}` }).click();
@@ -147,12 +148,18 @@ browserIt('a personal access token is created, shown once, works at /graphql, an
 
 browserIt('shows each page in the navigation only to those who may use it, and the rest say which permission they need', async () => {
   // Bob now holds View Auth Clients (above), View Groups through his group, and nothing of users or the audit log.
-  const other = await newPage(b);
+  const other = await newPage(b, { viewport: { width: 375, height: 740 } });
   await signInToConsole(b, other.page, bob, '/console/audit-log');
   const nav = other.page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'My Tokens' }).waitFor();
   expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Auth Clients', 'Groups', 'My Tokens']);
   await other.page.getByText('ask your Administrator').waitFor();
   await other.page.getByText('View Audit Log').waitFor();
+  // At a phone's width: the Groups page, which his group lets him see.
+  await nav.getByRole('link', { name: 'Groups' }).click();
+  await other.page.getByRole('link', { name: groupName }).waitFor();
+  expect(await other.page.getByRole('button', { name: '+ Group' }).count()).toBe(0);
+  await screenshot(other.page, 'groups-phone');
+  expect(other.errors).toEqual([]);
   await other.context.close();
 });
