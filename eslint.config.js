@@ -20,7 +20,7 @@ export default tseslint.config(
   },
   {
     // The browser apps (scripts/build-web.mjs): their own tsconfig, the browser's globals.
-    files: ['src/console/web/**'],
+    files: ['src/console/web/**', 'src/playground/web/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

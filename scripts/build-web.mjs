@@ -6,6 +6,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { playgroundBuild } from '../src/playground/build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,6 +16,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const WEB_APPS = [
   { name: 'console', title: 'Auth Clients', entryPoints: { main: 'src/console/web/main.tsx' } },
+  // GraphiQL: Monaco's web workers as entries of their own; its own esbuild options (src/playground/build.mjs).
+  playgroundBuild,
 ];
 
 /** The placeholder in index.html that the server replaces with the app's URL path, e.g. /console/assets/. */
@@ -24,7 +27,9 @@ const STALE_MS = 60 * 60 * 1000;
 
 const escapeHtml = (text) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
-async function buildApp({ name, title, entryPoints }) {
+async function buildApp({
+  name, title, entryPoints, options = {},
+}) {
   const out = join(root, 'dist', 'web', name);
   const assets = join(out, 'assets');
   const { metafile } = await build({
@@ -50,6 +55,7 @@ async function buildApp({ name, title, entryPoints }) {
     // Fonts and images come from here, never from another origin: files referenced by CSS are copied in.
     loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file', '.svg': 'file', '.png': 'file' },
     logLevel: 'error',
+    ...options,
   });
   const outputs = Object.entries(metafile.outputs);
   const main = outputs.find(([, output]) => output.entryPoint && output.entryPoint.endsWith(entryPoints.main));

@@ -3,8 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import {
+  ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import express from 'express';
 import { OperationTypeNode } from 'graphql';
@@ -37,6 +38,7 @@ import { TokenCheck } from './oidc/token-check.js';
 import { answeredAsUnavailable, useOperations } from './operations/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { ADMIN_CONSOLE_SCOPE, adminConsoleRedirectUris } from './auth-clients/admin-console.js';
+import { createPlaygroundRouter } from './playground/routes.js';
 
 export interface App {
   server: Server;
@@ -140,8 +142,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // subgraph's schema, never ours.
         ApolloServerPluginInlineTraceDisabled(),
         limits.plugin,
-        // The playground in production too: it shows the schema once given a token in its connection settings.
-        ApolloServerPluginLandingPageLocalDefault(),
+        // Browsers get our own GraphiQL instead (playground/routes.ts), which loads nothing from another origin.
+        ApolloServerPluginLandingPageDisabled(),
         // A mutation answers only once this instance has heard its own changes: the caller's next request sees them.
         {
           requestDidStart: () => Promise.resolve({
@@ -165,6 +167,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
       res.set({ 'Cache-Control': 'max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/jwk-set+json').send(JSON.stringify(providers.publicJwks));
     });
     app.use('/oidc', providers.callback);
+    app.use(createPlaygroundRouter(config.publicUrl, config.graphqlLimits.schemaForAnonymous));
     app.use('/graphql', graphqlCors(webOrigins), express.json({ limit: '100kb' }), limits.beforeApollo, expressMiddleware(apollo, {
       context: createContextFactory({
         orm, providers, accessControl: services.accessControl, tokenCheck, graphqlUrl: `${config.publicUrl}/graphql`,

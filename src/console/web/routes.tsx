@@ -1,7 +1,12 @@
 // The console's pages: path, navigation label, the permission needed to use it (null: anyone signed in), and element.
 import type { ReactNode } from 'react';
 import { PERMISSION_CATALOGUE } from '../../access-control/permissions.js';
+import { AuditLogPage } from './pages/audit-log';
 import { AuthClientsPage } from './pages/auth-clients';
+import { GroupsPage } from './pages/groups';
+import { MyTokensPage } from './pages/my-tokens';
+import { PermissionsPage } from './pages/permissions';
+import { UsersPage } from './pages/users';
 
 export interface ConsolePage {
   path: string;
@@ -14,6 +19,22 @@ export interface ConsolePage {
 export const PAGES: ConsolePage[] = [
   {
     path: '/auth-clients', label: 'Auth Clients', permission: 'view-auth_clients', element: <AuthClientsPage />,
+  },
+  {
+    path: '/users', label: 'Users', permission: 'view-users', element: <UsersPage />,
+  },
+  {
+    path: '/groups', label: 'Groups', permission: 'view-groups', element: <GroupsPage />,
+  },
+  // A user's permissions: reached from Users (and a group's from Groups); changing them needs edit-users / edit-groups.
+  {
+    path: '/permissions', label: 'Permissions', permission: 'view-users', element: <PermissionsPage />,
+  },
+  {
+    path: '/audit-log', label: 'Audit Log', permission: 'view-audit_log', element: <AuditLogPage />,
+  },
+  {
+    path: '/my-tokens', label: 'My Tokens', permission: null, element: <MyTokensPage />,
   },
 ];
 
