@@ -14,7 +14,8 @@ it('publishes OIDC discovery under /oidc: the code flow and the password grant, 
     jwks_uri: `${t.current.url}/oidc/jwks`,
     response_types_supported: ['code'],
     code_challenge_methods_supported: ['S256'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // none: public clients (browser and native apps), which have no secret.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint: `${t.current.url}/oidc/token/revocation`,
     introspection_endpoint: `${t.current.url}/oidc/token/introspection`,
   });

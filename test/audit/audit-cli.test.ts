@@ -73,6 +73,7 @@ it('records what the CLI changes with the actor cli, and audit:list shows it new
       skipConsent: { before: null, after: false },
       accessTokenLifetime: { before: null, after: 3600 },
       refreshTokenLifetime: { before: null, after: 2592000 },
+      confidential: { before: null, after: true },
     },
   ]]);
 

@@ -95,6 +95,7 @@ describe('each change leaves one event, written with it', () => {
         skipConsent: { before: null, after: false },
         accessTokenLifetime: { before: null, after: 3600 },
         refreshTokenLifetime: { before: null, after: 2592000 },
+        confidential: { before: null, after: true },
       },
     }]);
   });

@@ -36,6 +36,7 @@ describe('while the service runs', () => {
     const client = await json(['client:create', '--name', 'Carol Desktop', '--grant', 'password', '--scope', 'auth_clients:read', '--scope', 'auth_clients:write']);
     expect(client).toEqual({
       id: expect.any(String), name: 'Carol Desktop', grants: ['password'], redirectUris: [], scopes: ['auth_clients:read', 'auth_clients:write'], secret: expect.stringMatching(/^acs_/),
+      confidential: true,
     });
     const tokens = await passwordGrant(service!, { id: client.id as string, secret: client.secret as string }, { username: 'carol', password: 'carol paints blue ferries' }, 'openid');
     expect(tokens.access_token).toEqual(expect.any(String));
