@@ -56,6 +56,9 @@ function sendPage(res: express.Response, page: string): void {
  */
 export function createPlaygroundRouter(publicUrl: string, schemaForAnonymous: boolean): express.Router {
   const router = express.Router();
+  // Only reads are ours. Leaving the router before any route matches also keeps Express from answering an OPTIONS
+  // /graphql itself (with its Allow list), which would swallow the CORS preflight that /graphql answers.
+  router.use((req, _res, next) => next(req.method === 'GET' || req.method === 'HEAD' ? undefined : 'router'));
   const page = renderPage(publicUrl, schemaForAnonymous);
   const dir = `${webRoot()}playground/assets/`;
   router.get(PLAYGROUND_PATH, (req, res, next) => {
