@@ -124,13 +124,9 @@ export function AuditLogPage() {
       <CursorTable
         caption="Audit events, newest first"
         columns={columns}
-        rows={connection?.edges.map(({ node }) => node)}
+        connection={connection}
+        pages={pages}
         loading={loading}
-        totalCount={connection?.totalCount}
-        page={pages.page}
-        hasNextPage={Boolean(connection?.pageInfo.hasNextPage)}
-        onNext={() => { if (connection?.pageInfo.endCursor) pages.next(connection.pageInfo.endCursor); }}
-        onPrevious={pages.previous}
         empty={<EmptyState title={filtered ? 'No event matches these filters.' : 'Nothing has been recorded yet.'} />}
       />
     </section>

@@ -123,13 +123,9 @@ function AuthClientList() {
       <CursorTable
         caption="Auth Clients"
         columns={columns}
-        rows={connection?.edges.map(({ node }) => node)}
+        connection={connection}
+        pages={pages}
         loading={loading}
-        totalCount={connection?.totalCount}
-        page={pages.page}
-        hasNextPage={Boolean(connection?.pageInfo.hasNextPage)}
-        onNext={() => { if (connection?.pageInfo.endCursor) pages.next(connection.pageInfo.endCursor); }}
-        onPrevious={pages.previous}
         empty={deferredSearch ? <EmptyState title={`No auth client matches "${deferredSearch}".`} /> : <EmptyState title="No auth clients yet." />}
       />
       {creating ? <CreateAuthClientDialog onClose={() => setCreating(false)} /> : null}

@@ -5,7 +5,7 @@ import { gql, type TypedDocumentNode } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { followLink, hrefOf, usePath } from '../router';
 import { ConfirmByName } from '../ui/confirm-by-name';
-import { CursorTable, useCursorPages, type Column } from '../ui/cursor-table';
+import { CursorTable, useCursorPages, type Column, type Connection } from '../ui/cursor-table';
 import { Dialog } from '../ui/dialog';
 import { ErrorSummary, TextField } from '../ui/field';
 import { formErrorsOf } from '../ui/errors';
@@ -26,7 +26,6 @@ export interface GroupRow {
 }
 
 interface Member { id: string; username: string; email: string; isActive: boolean }
-interface Connection<Node> { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: Node }> }
 
 const PAGE_SIZE = 20;
 const GROUP_FIELDS = 'id name description memberCount createdAt';
@@ -222,13 +221,9 @@ function GroupMembers({ id }: { id: string }) {
       <CursorTable
         caption={`Members of ${group.name}`}
         columns={columns}
-        rows={rows}
+        connection={group.members}
+        pages={pages}
         loading={loading}
-        totalCount={group.members.totalCount}
-        page={pages.page}
-        hasNextPage={group.members.pageInfo.hasNextPage}
-        onNext={() => { if (group.members.pageInfo.endCursor) pages.next(group.members.pageInfo.endCursor); }}
-        onPrevious={pages.previous}
         empty={<EmptyState title="No members yet." />}
       />
       {may('edit-groups') && may('view-users') ? <AddMember group={group} members={new Set(rows.map((user) => user.id))} /> : null}
@@ -281,13 +276,9 @@ function GroupList() {
       <CursorTable
         caption="Groups"
         columns={columns}
-        rows={connection?.edges.map(({ node }) => node)}
+        connection={connection}
+        pages={pages}
         loading={loading}
-        totalCount={connection?.totalCount}
-        page={pages.page}
-        hasNextPage={Boolean(connection?.pageInfo.hasNextPage)}
-        onNext={() => { if (connection?.pageInfo.endCursor) pages.next(connection.pageInfo.endCursor); }}
-        onPrevious={pages.previous}
         empty={deferredSearch ? <EmptyState title={`No group matches "${deferredSearch}".`} /> : <EmptyState title="No groups yet." />}
       />
       {dialog?.kind === 'create' ? <GroupDialog onClose={() => setDialog(null)} /> : null}

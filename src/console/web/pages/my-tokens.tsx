@@ -222,13 +222,9 @@ export function MyTokensPage() {
       <CursorTable
         caption="My personal access tokens"
         columns={columns}
-        rows={connection?.edges.map(({ node }) => node)}
+        connection={connection}
+        pages={pages}
         loading={loading}
-        totalCount={connection?.totalCount}
-        page={pages.page}
-        hasNextPage={Boolean(connection?.pageInfo.hasNextPage)}
-        onNext={() => { if (connection?.pageInfo.endCursor) pages.next(connection.pageInfo.endCursor); }}
-        onPrevious={pages.previous}
         empty={<EmptyState title="You have no personal access tokens." />}
       />
       {dialog?.kind === 'create' ? <CreateToken onClose={() => setDialog(null)} /> : null}

@@ -161,13 +161,9 @@ export function UsersPage() {
       <CursorTable
         caption="Users"
         columns={columns}
-        rows={connection?.edges.map(({ node }) => node)}
+        connection={connection}
+        pages={pages}
         loading={loading}
-        totalCount={connection?.totalCount}
-        page={pages.page}
-        hasNextPage={Boolean(connection?.pageInfo.hasNextPage)}
-        onNext={() => { if (connection?.pageInfo.endCursor) pages.next(connection.pageInfo.endCursor); }}
-        onPrevious={pages.previous}
         empty={deferredSearch ? <EmptyState title={`No user matches "${deferredSearch}".`} /> : <EmptyState title="No users yet." />}
       />
       {dialog?.kind === 'create' ? <UserDialog onClose={() => setDialog(null)} /> : null}

@@ -8,14 +8,19 @@ export interface Column<Row> {
   className?: string;
 }
 
+/** One page of a GraphQL connection, as the API's lists answer it. */
+export interface Connection<Node> { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: Node }> }
+
 /** The cursors of the pages seen so far: `after` for the current page, and the way back. */
-export function useCursorPages(): {
+export interface CursorPages {
   after: string | undefined;
   page: number;
   next: (endCursor: string) => void;
   previous: () => void;
   reset: () => void;
-} {
+}
+
+export function useCursorPages(): CursorPages {
   const [stack, setStack] = useState<Array<string | undefined>>([undefined]);
   return {
     after: stack[stack.length - 1],
@@ -27,20 +32,20 @@ export function useCursorPages(): {
 }
 
 export function CursorTable<Row extends { id: string }>({
-  caption, columns, rows, loading, totalCount, page, hasNextPage, onNext, onPrevious, empty,
+  caption, columns, connection, pages, loading, empty,
 }: {
   caption: string;
   columns: Array<Column<Row>>;
-  rows: Row[] | undefined;
+  /** Undefined until the first answer. */
+  connection: Connection<Row> | undefined;
+  pages: CursorPages;
   loading: boolean;
-  totalCount: number | undefined;
-  page: number;
-  hasNextPage: boolean;
-  onNext: () => void;
-  onPrevious: () => void;
   /** Shown instead of the table when there are no rows. */
   empty: ReactNode;
 }) {
+  const rows = connection?.edges.map(({ node }) => node);
+  const endCursor = connection?.pageInfo.endCursor;
+  const page = pages.page;
   if (!rows) return loading ? <Loading /> : null;
   return (
     <div className="cursor-table" aria-busy={loading}>
@@ -64,11 +69,11 @@ export function CursorTable<Row extends { id: string }>({
         </div>
       )}
       <nav className="pager" aria-label={`${caption} pages`}>
-        <button type="button" className="secondary" onClick={onPrevious} disabled={page <= 1 || loading}>Previous</button>
+        <button type="button" className="secondary" onClick={pages.previous} disabled={page <= 1 || loading}>Previous</button>
         <span role="status">
-          {loading ? 'Loading…' : `Page ${page}${totalCount !== undefined ? ` · ${totalCount} in all` : ''}`}
+          {loading ? 'Loading…' : `Page ${page}${connection ? ` · ${connection.totalCount} in all` : ''}`}
         </span>
-        <button type="button" className="secondary" onClick={onNext} disabled={!hasNextPage || loading}>Next</button>
+        <button type="button" className="secondary" onClick={() => { if (endCursor) pages.next(endCursor); }} disabled={!connection?.pageInfo.hasNextPage || loading}>Next</button>
       </nav>
     </div>
   );
