@@ -11,9 +11,21 @@ import { createTestStorage, type TestStorage } from './helpers/storage.js';
 
 let storage: TestStorage;
 
+// An empty database, as on a first start (in embedded mode, an empty data folder: cheap until a service starts on it).
 beforeEach(async () => {
   storage = await createTestStorage({ fresh: true });
 });
+
+/**
+ * For the tests that start the service more than they test creating a database: a migrated one that nobody has
+ * started yet (in embedded mode, a copy of the suite's template). Every start on it is still a first start (no Super
+ * Admin, no APP_KEY recorded); the first test below starts on a truly empty one.
+ */
+async function migratedStorage(): Promise<TestStorage> {
+  await storage.dispose();
+  storage = await createTestStorage();
+  return storage;
+}
 
 afterEach(async () => {
   await storage.dispose();
@@ -47,7 +59,7 @@ it('creates a Super Admin "admin" with a random password on first start, prints 
 
 it('creates the Super Admin named by ADMIN_USERNAME and ADMIN_PASSWORD, printing no password', async () => {
   const env = {
-    ...storage.env, PORT: String(await freePort()), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'correct horse battery',
+    ...(await migratedStorage()).env, PORT: String(await freePort()), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'correct horse battery',
   };
   const service = await startService(env);
   expect(service.stdout()).toBe('');
@@ -81,7 +93,7 @@ describe('refuses to start, with one line naming the problem', () => {
   });
 
   it('an ADMIN_PASSWORD that the password policy refuses, creating nobody', async () => {
-    const env = { ...storage.env, PORT: String(await freePort()), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'password1234' };
+    const env = { ...(await migratedStorage()).env, PORT: String(await freePort()), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'password1234' };
     const result = await run(MAIN, [], env);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n').filter((line) => !line.includes('oidc-provider WARNING')))
@@ -93,7 +105,7 @@ describe('refuses to start, with one line naming the problem', () => {
   });
 
   it('an APP_KEY other than the one the database was set up with', async () => {
-    const env = { ...storage.env, PORT: String(await freePort()) };
+    const env = { ...(await migratedStorage()).env, PORT: String(await freePort()) };
     await (await startService(env)).stop();
     if (storage.mode === 'embedded') await writeFile(join(storage.env.DATA_DIR!, 'app-key'), 'x'.repeat(40));
     const result = await run(MAIN, [], { ...env, APP_KEY: 'y'.repeat(40) });
@@ -110,7 +122,7 @@ async function running(pid: number): Promise<boolean> {
 }
 
 (process.env.DATABASE_URL ? it.skip : it)('refuses a second service on the same data folder, and starts again after a crash', async () => {
-  const env = { ...storage.env, PORT: String(await freePort()) };
+  const env = { ...(await migratedStorage()).env, PORT: String(await freePort()) };
   const first = await startService(env);
   const second = await run(MAIN, [], { ...env, PORT: String(await freePort()) });
   expect(second.code).toBe(1);
@@ -129,7 +141,7 @@ async function running(pid: number): Promise<boolean> {
 });
 
 (process.env.DATABASE_URL ? it.skip : it)('stops with one line naming the cause when its embedded database process dies', async () => {
-  const service = await startService({ ...storage.env, PORT: String(await freePort()) });
+  const service = await startService({ ...(await migratedStorage()).env, PORT: String(await freePort()) });
   const [database] = await childrenOf(service.child.pid!);
   const exited = new Promise<number | null>((resolve) => { service.child.on('close', resolve); });
   process.kill(database!, 'SIGKILL');
