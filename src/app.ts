@@ -114,6 +114,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
 
     const app = express();
     app.disable('x-powered-by');
+    // Express hashes every body it sends for an ETag, POST answers included, though nothing here is answered 304 from
+    // one: a SHA-1 of each GraphQL response for nothing. Static files (the console) keep their own ETags.
+    app.set('etag', false);
     const operations = useOperations(app, config, sql, () => providers.publicJwks.keys.length);
     if (config.trustProxy !== false) {
       app.set('trust proxy', config.trustProxy);
