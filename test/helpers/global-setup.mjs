@@ -2,7 +2,7 @@
 // Plain ESM on the built code (npm test builds first): jest loads global setup outside its ESM transform.
 import 'reflect-metadata';
 import {
-  accessSync, chmodSync, constants, mkdtempSync, statSync,
+  accessSync, chmodSync, constants, mkdtempSync, statfsSync, statSync,
 } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,17 +10,22 @@ import { join } from 'node:path';
 import { parseConfig } from '../../dist/src/config.js';
 import { migrate, openDatabase } from '../../dist/src/db/orm.js';
 
+// A container's /dev/shm is often 64 MiB (Docker's default): too small for the suite's folders, which stay on disk then.
+const MIN_FREE_BYTES = 2 * 2 ** 30;
+
 /**
- * Where Linux keeps a memory file system (tmpfs), if it lets us write: the tests' data folders, databases and copies
- * go there. Every embedded database syncs its files to disk as it commits (src/db/pglite-durable-fs.ts); on a disk
- * that cost most of the suite's time in waiting for writes that no test needs to survive a power cut. The same
- * system calls are made, so the durability test still counts them.
+ * Where Linux keeps a memory file system (tmpfs), if it lets us write and has room: the tests' data folders, databases
+ * and copies go there. Every embedded database syncs its files as it commits (src/db/pglite-durable-fs.ts), and each
+ * test file copies a 39 MB, 1,052-file template: on disk, the suite waited for writes that no test needs to survive a
+ * power cut. The same system calls are made, so the durability test still counts them.
  */
 function memoryTmpdir() {
   const shm = '/dev/shm';
   try {
     if (!statSync(shm).isDirectory()) return undefined;
     accessSync(shm, constants.W_OK);
+    const { bavail, bsize } = statfsSync(shm);
+    if (bavail * bsize < MIN_FREE_BYTES) return undefined;
     const dir = mkdtempSync(join(shm, 'auth-clients-test-'));
     // Open to every user, as /tmp is: some tests run PostgreSQL clusters of their own as the postgres user.
     chmodSync(dir, 0o1777);
