@@ -5,7 +5,7 @@ import { useMutation } from '@apollo/client/react';
 import { Dialog } from '../ui/dialog';
 import { formErrorsOf, NO_ERRORS } from '../ui/errors';
 import { SecretOnce } from '../ui/secret-once';
-import { BusyButton, ErrorMessage } from '../ui/states';
+import { ErrorMessage, SubmitOrCancel } from '../ui/states';
 import { AuthClientFormFields, EMPTY_FIELDS, inputOf, type AuthClientFields } from './auth-client-form';
 
 const CREATE_AUTH_CLIENT: TypedDocumentNode<
@@ -51,10 +51,7 @@ export function CreateAuthClientDialog({ onClose }: { onClose: () => void }) {
       >
         <AuthClientFormFields fields={fields} onChange={setFields} errors={errors} />
         <ErrorMessage error={errors.general} />
-        <div className="actions">
-          <BusyButton type="submit" busy={loading} busyLabel="Saving…">Save</BusyButton>
-          <button type="button" className="secondary" onClick={onClose}>Cancel</button>
-        </div>
+        <SubmitOrCancel busy={loading} onCancel={onClose} />
       </form>
     </Dialog>
   );

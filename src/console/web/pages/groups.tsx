@@ -11,7 +11,7 @@ import { ErrorSummary, TextField } from '../ui/field';
 import { formErrorsOf } from '../ui/errors';
 import { formatTime } from '../ui/format';
 import {
-  BusyButton, EmptyState, ErrorMessage, Loading,
+  BusyButton, EmptyState, ErrorMessage, Loading, SubmitOrCancel,
 } from '../ui/states';
 import { useViewer } from '../viewer';
 import './people.css';
@@ -101,10 +101,7 @@ function GroupDialog({ group, onClose }: { group?: GroupRow; onClose: () => void
         <TextField label="Description" value={description} onChange={setDescription} error={errors.fields.description} autoComplete="off" />
         <ErrorSummary fields={errors.fields} labels={FIELD_LABELS} />
         <ErrorMessage error={errors.general} />
-        <div className="actions">
-          <BusyButton type="submit" busy={loading} busyLabel="Saving…">Save</BusyButton>
-          <button type="button" className="secondary" onClick={onClose}>Cancel</button>
-        </div>
+        <SubmitOrCancel busy={loading} onCancel={onClose} />
       </form>
     </Dialog>
   );

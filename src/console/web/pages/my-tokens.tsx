@@ -8,7 +8,9 @@ import { ErrorSummary, TextField } from '../ui/field';
 import { formErrorsOf } from '../ui/errors';
 import { formatTime } from '../ui/format';
 import { SecretOnce } from '../ui/secret-once';
-import { BusyButton, EmptyState, ErrorMessage } from '../ui/states';
+import {
+  BusyButton, EmptyState, ErrorMessage, SubmitOrCancel,
+} from '../ui/states';
 import { useViewer } from '../viewer';
 import './people.css';
 
@@ -157,10 +159,7 @@ function CreateToken({ onClose }: { onClose: () => void }) {
         <TextField label="Expires on" type="date" value={expires} onChange={setExpires} error={errors.fields.expiresAt} hint="Empty: the longest allowed (a year by default)." />
         <ErrorSummary fields={errors.fields} labels={FIELD_LABELS} />
         <ErrorMessage error={errors.general} />
-        <div className="actions">
-          <BusyButton type="submit" busy={loading} busyLabel="Creating…">Create</BusyButton>
-          <button type="button" className="secondary" onClick={onClose}>Cancel</button>
-        </div>
+        <SubmitOrCancel busy={loading} onCancel={onClose} label="Create" busyLabel="Creating…" />
       </form>
     </Dialog>
   );

@@ -10,7 +10,7 @@ import { Dialog } from '../ui/dialog';
 import { Checkbox, ErrorSummary, TextField } from '../ui/field';
 import { formErrorsOf } from '../ui/errors';
 import { formatTime } from '../ui/format';
-import { BusyButton, EmptyState, ErrorMessage } from '../ui/states';
+import { EmptyState, ErrorMessage, SubmitOrCancel } from '../ui/states';
 import { useViewer } from '../viewer';
 import './people.css';
 
@@ -87,10 +87,7 @@ function UserDialog({ user, onClose }: { user?: UserRow; onClose: () => void }) 
         />
         <ErrorSummary fields={errors.fields} labels={FIELD_LABELS} />
         <ErrorMessage error={errors.general} />
-        <div className="actions">
-          <BusyButton type="submit" busy={loading} busyLabel="Saving…">Save</BusyButton>
-          <button type="button" className="secondary" onClick={onClose}>Cancel</button>
-        </div>
+        <SubmitOrCancel busy={loading} onCancel={onClose} />
       </form>
     </Dialog>
   );

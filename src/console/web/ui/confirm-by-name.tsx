@@ -2,7 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import { Dialog } from './dialog';
 import { TextField } from './field';
-import { BusyButton, ErrorMessage } from './states';
+import { ErrorMessage, SubmitOrCancel } from './states';
 
 export function ConfirmByName({
   title, name, action, busyLabel, onConfirm, onCancel, busy, error, children,
@@ -39,10 +39,7 @@ export function ConfirmByName({
           autoFocus
         />
         <ErrorMessage error={error} />
-        <div className="actions">
-          <BusyButton type="submit" className="danger" busy={busy} busyLabel={busyLabel} disabled={!matches}>{action}</BusyButton>
-          <button type="button" className="secondary" onClick={onCancel}>Cancel</button>
-        </div>
+        <SubmitOrCancel className="danger" busy={busy} onCancel={onCancel} label={action} busyLabel={busyLabel} disabled={!matches} />
       </form>
     </Dialog>
   );

@@ -40,3 +40,22 @@ export function BusyButton({
     </button>
   );
 }
+
+/** A form's closing row: its submit button (Save unless named otherwise), busy while the form is sent, and Cancel. */
+export function SubmitOrCancel({
+  busy, onCancel, label = 'Save', busyLabel = 'Saving…', className, disabled,
+}: {
+  busy: boolean;
+  onCancel: () => void;
+  label?: string;
+  busyLabel?: string;
+  className?: string | undefined;
+  disabled?: boolean | undefined;
+}) {
+  return (
+    <div className="actions">
+      <BusyButton type="submit" className={className} busy={busy} busyLabel={busyLabel} disabled={disabled}>{label}</BusyButton>
+      <button type="button" className="secondary" onClick={onCancel}>Cancel</button>
+    </div>
+  );
+}
