@@ -5,9 +5,9 @@ import { gql, type TypedDocumentNode } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { followLink, hrefOf, usePath } from '../router';
 import { CursorTable, useCursorPages, type Column } from '../ui/cursor-table';
-import { TextField } from '../ui/field';
 import { formatTime } from '../ui/format';
-import { EmptyState, ErrorMessage } from '../ui/states';
+import { SearchableListHeader, SearchEmptyState } from '../ui/list-header';
+import { ErrorMessage } from '../ui/states';
 import { useViewer } from '../viewer';
 import { formErrorsOf } from '../ui/errors';
 import { CreateAuthClientDialog } from './create-auth-client';
@@ -112,13 +112,14 @@ function AuthClientList() {
 
   return (
     <section aria-labelledby="auth-clients-title">
-      <div className="page-header">
-        <h1 id="auth-clients-title">Auth Clients</h1>
-        {may('create-auth_clients') ? <button type="button" onClick={() => setCreating(true)}>+ Auth Client</button> : null}
-      </div>
-      <div className="toolbar" role="search">
-        <TextField label="Search" type="search" value={search} onChange={setSearch} placeholder="Part of the name" />
-      </div>
+      <SearchableListHeader
+        titleId="auth-clients-title"
+        title="Auth Clients"
+        create={may('create-auth_clients') ? { label: '+ Auth Client', onClick: () => setCreating(true) } : null}
+        search={search}
+        onSearch={setSearch}
+        placeholder="Part of the name"
+      />
       <ErrorMessage error={error} />
       <CursorTable
         caption="Auth Clients"
@@ -126,7 +127,7 @@ function AuthClientList() {
         connection={connection}
         pages={pages}
         loading={loading}
-        empty={deferredSearch ? <EmptyState title={`No auth client matches "${deferredSearch}".`} /> : <EmptyState title="No auth clients yet." />}
+        empty={<SearchEmptyState search={deferredSearch} noun="auth client" />}
       />
       {creating ? <CreateAuthClientDialog onClose={() => setCreating(false)} /> : null}
       {deleting ? (

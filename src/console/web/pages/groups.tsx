@@ -10,6 +10,7 @@ import { Dialog } from '../ui/dialog';
 import { ErrorSummary, TextField } from '../ui/field';
 import { formErrorsOf } from '../ui/errors';
 import { formatTime } from '../ui/format';
+import { SearchableListHeader, SearchEmptyState } from '../ui/list-header';
 import {
   BusyButton, EmptyState, ErrorMessage, Loading, SubmitOrCancel,
 } from '../ui/states';
@@ -262,13 +263,14 @@ function GroupList() {
   ];
   return (
     <section aria-labelledby="groups-title">
-      <div className="page-header">
-        <h1 id="groups-title">Groups</h1>
-        {may('create-groups') ? <button type="button" onClick={() => setDialog({ kind: 'create' })}>+ Group</button> : null}
-      </div>
-      <div className="toolbar" role="search">
-        <TextField label="Search" type="search" value={search} onChange={setSearch} placeholder="Part of the name" />
-      </div>
+      <SearchableListHeader
+        titleId="groups-title"
+        title="Groups"
+        create={may('create-groups') ? { label: '+ Group', onClick: () => setDialog({ kind: 'create' }) } : null}
+        search={search}
+        onSearch={setSearch}
+        placeholder="Part of the name"
+      />
       <ErrorMessage error={error} />
       <CursorTable
         caption="Groups"
@@ -276,7 +278,7 @@ function GroupList() {
         connection={connection}
         pages={pages}
         loading={loading}
-        empty={deferredSearch ? <EmptyState title={`No group matches "${deferredSearch}".`} /> : <EmptyState title="No groups yet." />}
+        empty={<SearchEmptyState search={deferredSearch} noun="group" />}
       />
       {dialog?.kind === 'create' ? <GroupDialog onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === 'edit' ? <GroupDialog group={dialog.group} onClose={() => setDialog(null)} /> : null}

@@ -10,7 +10,8 @@ import { Dialog } from '../ui/dialog';
 import { Checkbox, ErrorSummary, TextField } from '../ui/field';
 import { formErrorsOf } from '../ui/errors';
 import { formatTime } from '../ui/format';
-import { EmptyState, ErrorMessage, SubmitOrCancel } from '../ui/states';
+import { SearchableListHeader, SearchEmptyState } from '../ui/list-header';
+import { ErrorMessage, SubmitOrCancel } from '../ui/states';
 import { useViewer } from '../viewer';
 import './people.css';
 
@@ -147,13 +148,14 @@ export function UsersPage() {
 
   return (
     <section aria-labelledby="users-title">
-      <div className="page-header">
-        <h1 id="users-title">Users</h1>
-        {may('create-users') ? <button type="button" onClick={() => setDialog({ kind: 'create' })}>+ User</button> : null}
-      </div>
-      <div className="toolbar" role="search">
-        <TextField label="Search" type="search" value={search} onChange={setSearch} placeholder="Part of the username or email" />
-      </div>
+      <SearchableListHeader
+        titleId="users-title"
+        title="Users"
+        create={may('create-users') ? { label: '+ User', onClick: () => setDialog({ kind: 'create' }) } : null}
+        search={search}
+        onSearch={setSearch}
+        placeholder="Part of the username or email"
+      />
       <ErrorMessage error={error} />
       <CursorTable
         caption="Users"
@@ -161,7 +163,7 @@ export function UsersPage() {
         connection={connection}
         pages={pages}
         loading={loading}
-        empty={deferredSearch ? <EmptyState title={`No user matches "${deferredSearch}".`} /> : <EmptyState title="No users yet." />}
+        empty={<SearchEmptyState search={deferredSearch} noun="user" />}
       />
       {dialog?.kind === 'create' ? <UserDialog onClose={() => setDialog(null)} /> : null}
       {dialog?.kind === 'edit' ? <UserDialog user={dialog.user} onClose={() => setDialog(null)} /> : null}
