@@ -274,6 +274,20 @@ function summarize(results) {
  * Checks both sides' answers, warms both up, then times them in turn (service, baseline, service, baseline, ...)
  * and checks the service's answer once more. A case that fails is reported as failed, and the others still run.
  */
+/**
+ * Runs a baseline that times itself (bench/baselines/NAME with `args`, printing one JSON line of figures) and adds the
+ * CPU that processes outside the bench took meanwhile.
+ */
+async function baselineScript(name, args) {
+  const snapshot = cpuSnapshot();
+  const result = await runNode([join(root, 'bench', 'baselines', name), ...args]);
+  if (result.code !== 0) throw new Error(`the baseline ${name} failed: ${result.stderr}`);
+  const figures = JSON.parse(result.stdout);
+  const others = foreignCores(snapshot, cpuSnapshot());
+  foreign.push(others);
+  return { ...figures, others };
+}
+
 async function compare({
   id, title, unit, service, baseline, baselineLabel, goal,
 }) {
@@ -440,13 +454,8 @@ try {
     baseline: {
       check: async () => {},
       async run(seconds) {
-        const snapshot = cpuSnapshot();
-        const result = await runNode([join(root, 'bench', 'baselines', 'argon2.mjs'), String(seconds), '2']);
-        if (result.code !== 0) throw new Error(`the argon2 baseline failed: ${result.stderr}`);
-        const figures = JSON.parse(result.stdout);
-        const others = foreignCores(snapshot, cpuSnapshot());
-        foreign.push(others);
-        return { ...figures, others, problems: figures.failures > 0 ? [`${figures.failures} failed verifies`] : [] };
+        const figures = await baselineScript('argon2.mjs', [String(seconds), '2']);
+        return { ...figures, problems: figures.failures > 0 ? [`${figures.failures} failed verifies`] : [] };
       },
     },
     baselineLabel: 'argon2id verify (m=19456, t=2, p=1), 2 worker threads',
@@ -530,15 +539,10 @@ try {
       check: async () => {},
       async run(seconds) {
         const before = await count();
-        const snapshot = cpuSnapshot();
-        const result = await runNode([join(root, 'bench', 'baselines', 'create-sql.mjs'), env.DATABASE_URL, String(seconds), '10']);
-        if (result.code !== 0) throw new Error(`the SQL baseline failed: ${result.stderr}`);
-        const figures = JSON.parse(result.stdout);
-        const others = foreignCores(snapshot, cpuSnapshot());
-        foreign.push(others);
+        const figures = await baselineScript('create-sql.mjs', [env.DATABASE_URL, String(seconds), '10']);
         const created = (await count()) - before;
         const problems = created < figures.requests ? [`${figures.requests - created} of ${figures.requests} creations missing`] : [];
-        return { ...figures, others, problems };
+        return { ...figures, problems };
       },
     },
     baselineLabel: 'the same statements through pg, 10 connections',
