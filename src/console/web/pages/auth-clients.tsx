@@ -2,16 +2,15 @@
 // and delete for those allowed.
 import { useDeferredValue, useEffect, useState } from 'react';
 import { gql, type TypedDocumentNode } from '@apollo/client';
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useQuery } from '@apollo/client/react';
 import { followLink, hrefOf, usePath } from '../router';
 import { CursorTable, useCursorPages, type Column } from '../ui/cursor-table';
 import { formatTime } from '../ui/format';
 import { SearchableListHeader, SearchEmptyState } from '../ui/list-header';
 import { ErrorMessage } from '../ui/states';
 import { useViewer } from '../viewer';
-import { formErrorsOf } from '../ui/errors';
 import { CreateAuthClientDialog } from './create-auth-client';
-import { DELETE_AUTH_CLIENT, DeleteAuthClientDialog, EditAuthClientPage } from './edit-auth-client';
+import { DeleteAuthClientDialog, EditAuthClientPage } from './edit-auth-client';
 
 export const GRANT_LABELS: Record<string, string> = {
   AUTHORIZATION_CODE: 'Authorization Code',
@@ -57,7 +56,6 @@ function AuthClientList() {
   const { may } = useViewer();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<AuthClientRow | undefined>();
-  const [remove, removing] = useMutation(DELETE_AUTH_CLIENT, { refetchQueries: ['ConsoleAuthClients'] });
   const [search, setSearch] = useState('');
   const deferredSearch = useDeferredValue(search.trim());
   const pages = useCursorPages();
@@ -100,7 +98,7 @@ function AuthClientList() {
             </a>
           ) : null}
           {mayDelete && !client.builtIn ? (
-            <button type="button" className="link danger-text" onClick={() => { removing.reset(); setDeleting(client); }}>
+            <button type="button" className="link danger-text" onClick={() => setDeleting(client)}>
               {'Delete'}
               <span className="visually-hidden">{` ${client.name}`}</span>
             </button>
@@ -131,15 +129,7 @@ function AuthClientList() {
       />
       {creating ? <CreateAuthClientDialog onClose={() => setCreating(false)} /> : null}
       {deleting ? (
-        <DeleteAuthClientDialog
-          client={deleting}
-          busy={removing.loading}
-          error={removing.error ? formErrorsOf(removing.error).general : undefined}
-          onCancel={() => setDeleting(undefined)}
-          onConfirm={() => {
-            remove({ variables: { id: deleting.id } }).then(() => setDeleting(undefined), () => {});
-          }}
-        />
+        <DeleteAuthClientDialog client={deleting} onCancel={() => setDeleting(undefined)} onDeleted={() => setDeleting(undefined)} />
       ) : null}
     </section>
   );

@@ -77,7 +77,7 @@ const MAKE_CONFIDENTIAL: TypedDocumentNode<{ makeAuthClientConfidential: { clien
 const REVOKE: TypedDocumentNode<{ revokeAuthClientTokens: { revokedCount: number } }, { id: string }> = gql`
   mutation ConsoleRevokeAuthClientTokens($id: ID!) { revokeAuthClientTokens(id: $id) { revokedCount } }
 `;
-export const DELETE_AUTH_CLIENT: TypedDocumentNode<{ deleteAuthClient: { deletedAuthClientId: string } }, { id: string }> = gql`
+const DELETE_AUTH_CLIENT: TypedDocumentNode<{ deleteAuthClient: { deletedAuthClientId: string } }, { id: string }> = gql`
   mutation ConsoleDeleteAuthClient($id: ID!) { deleteAuthClient(id: $id) { deletedAuthClientId } }
 `;
 
@@ -214,7 +214,6 @@ function Access({ client, mayDelete }: { client: AuthClientDetails; mayDelete: b
   const [disable, disabling] = useMutation(DISABLE);
   const [enable, enabling] = useMutation(ENABLE);
   const [revoke, revoking] = useMutation(REVOKE);
-  const [remove, removing] = useMutation(DELETE_AUTH_CLIENT, { refetchQueries: ['ConsoleAuthClients'] });
   const [confirming, setConfirming] = useState<'revoke' | 'delete' | undefined>();
   const toggleError = disabling.error ?? enabling.error;
   return (
@@ -253,25 +252,28 @@ function Access({ client, mayDelete }: { client: AuthClientDetails; mayDelete: b
         </ConfirmByName>
       ) : null}
       {confirming === 'delete' ? (
-        <DeleteAuthClientDialog
-          client={client}
-          busy={removing.loading}
-          error={removing.error ? formErrorsOf(removing.error).general : undefined}
-          onCancel={() => setConfirming(undefined)}
-          onConfirm={() => {
-            remove({ variables: { id: client.id } }).then(() => navigate('/auth-clients'), () => {});
-          }}
-        />
+        <DeleteAuthClientDialog client={client} onCancel={() => setConfirming(undefined)} onDeleted={() => navigate('/auth-clients')} />
       ) : null}
     </section>
   );
 }
 
+/** Deletes the client once its name is typed; the Auth Clients list is fetched again. */
 export function DeleteAuthClientDialog({
-  client, busy, error, onCancel, onConfirm,
-}: { client: { name: string }; busy: boolean; error: string | undefined; onCancel: () => void; onConfirm: () => void }) {
+  client, onCancel, onDeleted,
+}: { client: { id: string; name: string }; onCancel: () => void; onDeleted: () => void }) {
+  const [remove, { loading, error }] = useMutation(DELETE_AUTH_CLIENT, { refetchQueries: ['ConsoleAuthClients'] });
   return (
-    <ConfirmByName title="Delete auth client" name={client.name} action="Delete" busyLabel="Deleting…" busy={busy} error={error} onCancel={onCancel} onConfirm={onConfirm}>
+    <ConfirmByName
+      title="Delete auth client"
+      name={client.name}
+      action="Delete"
+      busyLabel="Deleting…"
+      busy={loading}
+      error={error ? formErrorsOf(error).general : undefined}
+      onCancel={onCancel}
+      onConfirm={() => { remove({ variables: { id: client.id } }).then(onDeleted, () => {}); }}
+    >
       <p>{`"${client.name}" is deleted for good, and every token it issued stops working. This cannot be undone.`}</p>
     </ConfirmByName>
   );
