@@ -25,7 +25,7 @@ export class WebOrigins {
   constructor(sql: Sql, changes: ChangeFeed, options: { publicUrl: string; corsOrigins: readonly string[] }) {
     this.#fixed = new Set([new URL(options.publicUrl).origin, ...options.corsOrigins]);
     // One entry for the whole table: any change to a client may add or remove an origin.
-    this.#fromClients = new ChangeCache(changes, 'auth_clients', async () => {
+    this.#fromClients = new ChangeCache<ReadonlySet<string>>(changes, 'auth_clients', async () => {
       const rows = await sql.rows<{ uri: string }>(
         'select distinct unnest(redirect_uris) as uri from auth_clients where not confidential and enabled',
         [],

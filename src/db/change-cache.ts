@@ -2,15 +2,23 @@
 // row, or with `byTable` everything), forgets everything when the feed restarts, and is bypassed while the feed is down.
 import type { ChangeChannel, ChangeFeed } from './change-feed.js';
 
-export interface ChangeCacheOptions {
+export interface ChangeCacheOptions<Value> {
   /** Keys are row ids (forget the changed row), or false: any change announced on the channels forgets every entry. */
   byRow: boolean;
   maxEntries?: number;
+  /** Whether a loaded value may be kept (by default, any value but undefined is). */
+  keep?: (value: Value) => boolean;
+  /**
+   * Rows of other channels that entries rest on: a change to one forgets the entries for which `restsOn` holds (every
+   * entry for `*`). A new row (`+id`) forgets nothing.
+   */
+  restsOn?: Partial<Record<ChangeChannel, (value: Value, id: string) => boolean>>;
 }
 
 export class ChangeCache<Value> {
   readonly #entries = new Map<string, Value>();
   readonly #maxEntries: number;
+  readonly #keep: (value: Value) => boolean;
   // Bumped by every change heard: a load that began before a change may have read the old rows, so it is not kept.
   #generation = 0;
 
@@ -18,9 +26,12 @@ export class ChangeCache<Value> {
     private readonly feed: ChangeFeed,
     channels: ChangeChannel | readonly ChangeChannel[],
     private readonly load: (key: string) => Promise<Value | undefined>,
-    { byRow, maxEntries = 10_000 }: ChangeCacheOptions,
+    {
+      byRow, maxEntries = 10_000, keep = () => true, restsOn = {},
+    }: ChangeCacheOptions<Value>,
   ) {
     this.#maxEntries = maxEntries;
+    this.#keep = keep;
     const forget = (id: string) => {
       // A new row changes no row anyone has cached, only what is computed over the table.
       if (byRow && id.startsWith('+')) return;
@@ -29,6 +40,13 @@ export class ChangeCache<Value> {
       else this.#entries.clear();
     };
     for (const channel of typeof channels === 'string' ? [channels] : channels) feed.on(channel, forget);
+    for (const [channel, restsOnRow] of Object.entries(restsOn) as Array<[ChangeChannel, (value: Value, id: string) => boolean]>) {
+      feed.on(channel, (id) => {
+        if (id.startsWith('+')) return;
+        this.#generation += 1;
+        for (const [key, value] of this.#entries) if (id === '*' || restsOnRow(value, id)) this.#entries.delete(key);
+      });
+    }
     feed.onReset(() => {
       this.#generation += 1;
       this.#entries.clear();
@@ -41,7 +59,7 @@ export class ChangeCache<Value> {
     if (cached !== undefined) return cached;
     const generation = this.#generation;
     const value = await this.load(key);
-    if (value !== undefined && generation === this.#generation && this.feed.live) {
+    if (value !== undefined && generation === this.#generation && this.feed.live && this.#keep(value)) {
       if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
       this.#entries.set(key, value);
     }

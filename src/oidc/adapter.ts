@@ -1,14 +1,21 @@
 // oidc-provider's storage, in plain SQL. Every id is stored as a keyed hash and every payload sealed with APP_KEY,
-// so a copy of the table holds no usable token, code or session. Clients come from the auth_clients table.
+// so a copy of the table holds no usable token, code or session. Clients come from the auth_clients table. Access
+// tokens once read are kept in memory, unsealed, until a change to their row or their grant is announced.
 import { errors, type Adapter, type AdapterPayload, type ClientMetadata } from 'oidc-provider';
+import { ChangeCache } from '../db/change-cache.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Sql } from '../db/sql.js';
 import type { Secrets } from '../shared/secrets.js';
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** The key an id (for tokens: their value) is stored under. Personal access tokens record it to find their row. */
+/**
+ * The key an id (for tokens: their value) is stored under. Personal access tokens record it to find their row. One
+ * request asks for the same token's key several times (as each kind of token, then in the token check): remembered
+ * until the event loop turns.
+ */
 export function storedIdOf(secrets: Secrets, id: string): string {
-  return secrets.hash('oidc-id', id);
+  return secrets.hashThisTurn('oidc-id', id);
 }
 
 /** Where the adapter reads clients from (see client-store.ts). */
@@ -24,9 +31,18 @@ interface PayloadRow {
   consumedAt: Date | null;
 }
 
+/** A row with its payload unsealed: the JSON text, or null if it could not be (tampered with, another APP_KEY). */
+interface OpenedRow extends Omit<PayloadRow, 'payload'> {
+  json: string | null;
+}
+
 /** A token row with its grant's row beside it, when it has one. */
 interface TokenRow extends PayloadRow {
   grant: PayloadRow | null;
+}
+
+interface OpenedTokenRow extends OpenedRow {
+  grant: OpenedRow | null;
 }
 
 const ROW = 'model, id, payload, expires_at as "expiresAt", consumed_at as "consumedAt"';
@@ -40,6 +56,13 @@ const REPLAY_DETECTION = 'ReplayDetection';
  * token's Grant, which oidc-provider asks for next (introspection, userinfo, refresh).
  */
 const TOKEN_MODELS = ['AccessToken', 'RefreshToken', 'ClientCredentials'];
+
+/**
+ * The token kinds whose rows announce every change on the access_tokens channel, and so may be kept in memory (with
+ * their grant, announced on the grants channel): introspection then costs no query and no decryption. A refresh
+ * token is consumed without an announcement, and is always read from the database.
+ */
+const ANNOUNCED_MODELS = new Set(['AccessToken', 'ClientCredentials']);
 
 /**
  * What a client trades for tokens, good for one use, and what the client is told when it comes back a second time.
@@ -68,15 +91,28 @@ const REVOKE_REUSED = `with reused as materialized (
   )
   delete from oidc_payloads p using reused where p.grant_id = reused.grant_id or (p.model = '${GRANT}' and p.id = reused.grant_key)`;
 
-export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSource) {
+export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSource, changes: ChangeFeed) {
   const hashId = (value: string) => storedIdOf(secrets, value);
-  const tokenLookups = new Map<string, Promise<TokenRow[]>>();
+  const tokenLookups = new Map<string, Promise<OpenedTokenRow[] | undefined>>();
   // Grants read together with a token, keyed by their stored id, for the Grant lookup that follows in the same request.
   // Each is taken once, and dropped if not taken before the event loop turns (it was read with its token, so it is as
   // fresh as the token itself).
-  const readWithToken = new Map<string, PayloadRow | null>();
+  const readWithToken = new Map<string, OpenedRow>();
 
-  function findTokenRows(key: string): Promise<TokenRow[]> {
+  function unseal(row: PayloadRow): OpenedRow {
+    let json: string | null;
+    try {
+      json = secrets.decrypt('oidc-payload', row.payload, `${row.model}:${row.id}`);
+    } catch {
+      json = null; // tampered with, or sealed under another APP_KEY: as good as absent
+    }
+    return {
+      model: row.model, id: row.id, json, expiresAt: row.expiresAt, consumedAt: row.consumedAt,
+    };
+  }
+
+  /** The rows stored under a token's key, of every kind, unsealed with their grants; undefined for none. */
+  function readTokenRows(key: string): Promise<OpenedTokenRow[] | undefined> {
     let lookup = tokenLookups.get(key);
     if (!lookup) {
       lookup = sql.rows<TokenRow>(
@@ -87,26 +123,34 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
          where t.id = $1 and t.model = any($2)`,
         [key, TOKEN_MODELS],
         { prepare: true },
-      ).finally(() => tokenLookups.delete(key));
+      ).then((rows) => (rows.length === 0 ? undefined : rows.map(({ grant, ...row }) => ({
+        ...unseal(row),
+        // json_build_object turns times into text.
+        grant: grant && unseal({ ...grant, expiresAt: grant.expiresAt && new Date(grant.expiresAt), consumedAt: grant.consumedAt && new Date(grant.consumedAt) }),
+      })))).finally(() => tokenLookups.delete(key));
       tokenLookups.set(key, lookup);
     }
     return lookup;
   }
 
-  function keepGrant(row: TokenRow): void {
+  // Access and client-credentials tokens as last read, until a change to their row or their grant is announced.
+  const knownTokens = new ChangeCache<OpenedTokenRow[]>(changes, 'access_tokens', readTokenRows, {
+    byRow: true,
+    keep: (rows) => rows.every((row) => ANNOUNCED_MODELS.has(row.model)),
+    restsOn: { grants: (rows, id) => rows.some((row) => row.grant?.id === id) },
+  });
+
+  function keepGrant(row: OpenedTokenRow): void {
     if (!row.grant) return;
     const { grant } = row;
-    // json_build_object turns times into text.
-    grant.expiresAt = grant.expiresAt && new Date(grant.expiresAt);
-    grant.consumedAt = grant.consumedAt && new Date(grant.consumedAt);
     readWithToken.set(grant.id, grant);
     setImmediate(() => { if (readWithToken.get(grant.id) === grant) readWithToken.delete(grant.id); });
   }
 
-  function takeGrant(key: string): PayloadRow | undefined {
+  function takeGrant(key: string): OpenedRow | undefined {
     const grant = readWithToken.get(key);
     if (grant) readWithToken.delete(key);
-    return grant ?? undefined;
+    return grant;
   }
 
   return class SqlAdapter implements Adapter {
@@ -117,13 +161,13 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
     }
 
     private open(row: PayloadRow | undefined): AdapterPayload | undefined {
-      if (!row || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
-      let payload: AdapterPayload;
-      try {
-        payload = JSON.parse(secrets.decrypt('oidc-payload', row.payload, `${this.model}:${row.id}`)) as AdapterPayload;
-      } catch {
-        return undefined; // tampered with, or sealed under another APP_KEY: as good as absent
-      }
+      return row ? this.payloadOf(unseal(row)) : undefined;
+    }
+
+    // A new object each time: oidc-provider may change what it is given, and a kept row must stay as it was read.
+    private payloadOf(row: OpenedRow | undefined): AdapterPayload | undefined {
+      if (!row?.json || (row.expiresAt && row.expiresAt.getTime() <= Date.now())) return undefined;
+      const payload = JSON.parse(row.json) as AdapterPayload;
       if (row.consumedAt) payload.consumed = epoch(row.consumedAt);
       return payload;
     }
@@ -169,16 +213,17 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.find(id);
       const key = hashId(id);
-      let row: PayloadRow | undefined;
+      let payload: AdapterPayload | undefined;
       if (TOKEN_MODELS.includes(this.model)) {
-        const token = (await findTokenRows(key)).find((candidate) => candidate.model === this.model);
+        const token = (await knownTokens.get(key))?.find((candidate) => candidate.model === this.model);
         if (token) keepGrant(token);
-        row = token;
+        payload = this.payloadOf(token);
       } else {
-        row = (this.model === GRANT ? takeGrant(key) : undefined)
-          ?? await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key], { prepare: true });
+        const grant = this.model === GRANT ? takeGrant(key) : undefined;
+        payload = grant
+          ? this.payloadOf(grant)
+          : this.open(await sql.one<PayloadRow>(`select ${ROW} from oidc_payloads where model = $1 and id = $2`, [this.model, key], { prepare: true }));
       }
-      const payload = this.open(row);
       return payload ? { ...payload, jti: id } : undefined;
     }
 

@@ -70,7 +70,7 @@ const extra = clientMetadataValue;
 
 function configuration(deps: ProviderDeps): Configuration {
   return {
-    adapter: createAdapterClass(deps.sql, deps.secrets, deps.clients),
+    adapter: createAdapterClass(deps.sql, deps.secrets, deps.clients, deps.changes),
     findAccount: createFindAccount(deps.users, deps.tokenCheck),
     jwks: deps.keys.jwks,
     cookies: { keys: deps.keys.cookieKeys },

@@ -1,9 +1,8 @@
 // Who may call what: every permission path through GraphQL over HTTP, with tokens from the real token endpoint.
 import { PERMISSION_CATALOGUE, PERMISSIONS } from '../../src/access-control/permissions.js';
-import { OidcPayload } from '../../src/oidc/oidc-payload.entity.js';
 import { useTestApp } from '../helpers/app.js';
 import {
-  createClient, createGroup, createUser, setActive, type TestClient,
+  changeInSql, createClient, createGroup, createUser, setActive, type TestClient,
 } from '../helpers/fixtures.js';
 import { CREATE_AUTH_CLIENT, graphql, LIST_AUTH_CLIENTS } from '../helpers/graphql.js';
 import { clientConfig, oidc, passwordGrant } from '../helpers/oauth.js';
@@ -149,7 +148,7 @@ describe('a bad token', () => {
   it('is refused once it has expired', async () => {
     const user = await signIn({ permissions: [PERMISSIONS.viewAuthClients] });
     const { grantId } = (await t.current.app.provider.AccessToken.find(user.token))!;
-    await t.current.em().nativeUpdate(OidcPayload, { model: 'AccessToken', grantId }, { expiresAt: new Date(Date.now() - 1000) });
+    await changeInSql(t.current, "update oidc_payloads set expires_at = now() - interval '1 second' where model = 'AccessToken' and grant_id = ?", [grantId]);
     expect(codes(await graphql(t.current.url, LIST_AUTH_CLIENTS, {}, user.token))).toEqual(['UNAUTHENTICATED']);
   });
 });

@@ -96,6 +96,31 @@ it('refuses a token revoked at the revocation endpoint, or whose client was dele
   }
 });
 
+(serverUrl ? it : it.skip)('introspects on one instance a token revoked, or whose grant was revoked, on another', async () => {
+  const other = await startApp(t.current.storage);
+  try {
+    const [here, there] = await Promise.all([clientConfig(t.current, client), clientConfig(other, client)]);
+    const active = async (token: string) => (await oidc.tokenIntrospection(there, token)).active;
+    // Introspected twice there first: the second answer comes from what that instance keeps in memory.
+    const revoked = await signIn();
+    expect([await active(revoked.token), await active(revoked.token)]).toEqual([true, true]);
+    const tokenHeard = heard(other, 'access_tokens');
+    await oidc.tokenRevocation(here, revoked.token);
+    await tokenHeard;
+    expect(await active(revoked.token)).toBe(false);
+
+    const ungranted = await signIn();
+    expect([await active(ungranted.token), await active(ungranted.token)]).toEqual([true, true]);
+    const { grantId } = (await t.current.app.provider.AccessToken.find(ungranted.token))!;
+    const grantHeard = heard(other, 'grants');
+    await t.current.em().execute("delete from oidc_payloads where model = 'Grant' and id in (select grant_key from oidc_payloads where grant_id = ?)", [grantId]);
+    await grantHeard;
+    expect(await active(ungranted.token)).toBe(false);
+  } finally {
+    await other.stop();
+  }
+});
+
 describe('every endpoint agrees about a token', () => {
   /** What /graphql, introspection, userinfo and a refresh say of a token and its refresh token. */
   async function answers(tokens: { access_token: string; refresh_token?: string }) {
