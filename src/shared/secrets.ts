@@ -11,6 +11,23 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+// Random 96-bit GCM nonces, cut from a pool filled by the CSPRNG: one randomBytes() call costs some 3 µs however few
+// bytes it gives, and a token is sealed on every token request. A used part is never handed out again: the pool is
+// replaced, not refilled in place, so an IV already given out never changes.
+const IV_BYTES = 12;
+const IV_POOL_BYTES = IV_BYTES * 512;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+
+function freshIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_BYTES);
+    ivOffset = 0;
+  }
+  ivOffset += IV_BYTES;
+  return ivPool.subarray(ivOffset - IV_BYTES, ivOffset);
+}
+
 export class Secrets {
   // KeyObjects, not Buffers: on Node 24 every HMAC or cipher made from a Buffer key first fails two type checks by
   // throwing, which made each one about six times slower (8 µs against 1.4 µs) on the token and /graphql paths.
@@ -71,7 +88,7 @@ export class Secrets {
 
   /** AES-256-GCM; `context` is bound as associated data, so a ciphertext cannot be moved to another row. */
   encrypt(purpose: KeyPurpose, plaintext: string, context = ''): string {
-    const iv = randomBytes(12);
+    const iv = freshIv();
     const cipher = createCipheriv('aes-256-gcm', this.key(purpose), iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -45,6 +45,15 @@ it('holds no usable token, secret or password, and no jti inside the payloads', 
   expect(stored?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 });
 
+it('seals every payload under a nonce of its own, and opens each', () => {
+  const secrets = new Secrets('a-test-app-key-of-thirty-two-characters-or-more');
+  // More than one pool of nonces (512) is used up on the way: a refill must not give out a nonce again.
+  const sealed = Array.from({ length: 1300 }, (_, index) => secrets.encrypt('oidc-payload', `{"n":${index}}`, 'AccessToken:x'));
+  const nonces = new Set(sealed.map((value) => value.split('.')[1]));
+  expect(nonces.size).toBe(sealed.length);
+  sealed.forEach((value, index) => expect(secrets.decrypt('oidc-payload', value, 'AccessToken:x')).toBe(`{"n":${index}}`));
+});
+
 it('treats a sealed payload moved to another row as no token at all', async () => {
   const client = await createClient(t.current);
   const user = await createUser(t.current);
