@@ -117,8 +117,19 @@ export interface PreconnectedClient {
   connected: Promise<unknown>;
 }
 
+/** The listening connection's application_name, as pg_stat_activity shows it. */
+export const CHANGE_FEED_APPLICATION_NAME = 'auth-clients change feed';
+
 const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5000;
+/**
+ * A server that stops answering without closing the connection (frozen, or cut off by the network while other
+ * instances still reach it) would leave the feed looking live while it hears nothing: the listening connection is
+ * asked `select 1` every HEARTBEAT_MS, and one unanswered for HEARTBEAT_TIMEOUT_MS counts as lost. Caches are bypassed
+ * from then on, so an instance that cannot hear changes stops answering from memory within about 3 seconds.
+ */
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT_MS = 2000;
 
 /** For a PostgreSQL server: one dedicated connection that LISTENs, reconnecting after any failure. */
 export class PgChangeFeed extends Dispatcher {
@@ -126,6 +137,7 @@ export class PgChangeFeed extends Dispatcher {
   #closed = false;
   #retryMs = RECONNECT_MIN_MS;
   #retryTimer: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
 
   private constructor(private readonly connection: pg.ClientConfig, sql: Sql, private readonly logger: Logger) {
     super(sql);
@@ -173,13 +185,34 @@ export class PgChangeFeed extends Dispatcher {
     }
     this.#client = client;
     this.#retryMs = RECONNECT_MIN_MS;
+    this.#beat(client);
     this.setLive(true);
+  }
+
+  /** Asks the listening connection for a sign of life every HEARTBEAT_MS; see HEARTBEAT_TIMEOUT_MS. */
+  #beat(client: pg.Client): void {
+    clearInterval(this.#heartbeat);
+    let askedAt: number | undefined;
+    this.#heartbeat = setInterval(() => {
+      if (this.#client !== client) {
+        clearInterval(this.#heartbeat);
+        return;
+      }
+      if (askedAt !== undefined) {
+        if (Date.now() - askedAt >= HEARTBEAT_TIMEOUT_MS) this.#lost(client);
+        return;
+      }
+      askedAt = Date.now();
+      client.query('select 1').then(() => { askedAt = undefined; }, () => { if (this.#client === client) this.#lost(client); });
+    }, HEARTBEAT_MS);
+    this.#heartbeat.unref();
   }
 
   #lost(client: pg.Client): void {
     client.removeAllListeners('end');
     client.end().catch(() => {});
     if (this.#client !== client && this.#client !== undefined) return;
+    clearInterval(this.#heartbeat);
     this.#client = undefined;
     if (this.live) this.setLive(false);
     if (this.#closed || this.#retryTimer) return;
@@ -196,6 +229,7 @@ export class PgChangeFeed extends Dispatcher {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#heartbeat);
     const client = this.#client;
     this.#client = undefined;
     if (this.live) this.setLive(false);

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { randomToken } from '../shared/secrets.js';
 import type { Logger } from '../shared/logger.js';
 import {
-  InProcessChangeFeed, NoChangeFeed, PgChangeFeed, type ChangeFeed,
+  CHANGE_FEED_APPLICATION_NAME, InProcessChangeFeed, NoChangeFeed, PgChangeFeed, type ChangeFeed,
 } from './change-feed.js';
 import { openEmbedded, type EmbeddedRole } from './embedded.js';
 import { MIGRATION_NAMES } from './migrations/names.js';
@@ -73,7 +73,12 @@ export async function openDatabase(config: Config, role: EmbeddedRole): Promise<
   if (config.databaseUrl !== undefined) {
     const { databaseUrl } = config;
     const timeouts = poolOptions(config, role, 'server');
-    const feedConnection = { connectionString: databaseUrl, connectionTimeoutMillis: config.databaseConnectTimeoutMs };
+    const feedConnection = {
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+      // Named in pg_stat_activity, where its last query is only the heartbeat's select 1.
+      application_name: CHANGE_FEED_APPLICATION_NAME,
+    };
     // The service's change feed connects while MikroORM discovers its entities; openChangeFeed then listens on it.
     let preconnected = role === 'service' ? PgChangeFeed.preconnect(feedConnection) : undefined;
     const endPreconnected = async () => {

@@ -1,6 +1,7 @@
 // Cached clients never outlive a change: whoever changes a client (this instance, another one, or plain SQL), the very
 // next request on every instance sees it, in both storage modes; and a dropped feed bypasses the cache. (A change made
 // by another process in embedded mode, the CLI's keys:rotate, is heard in test/oidc/key-rotation.test.ts.)
+import { CHANGE_FEED_APPLICATION_NAME } from '../../src/db/change-feed.js';
 import { NotificationScanner } from '../../src/db/notification-scanner.js';
 import {
   heard, startApp, useTestApp, type TestApp,
@@ -128,7 +129,8 @@ describe('the pages of the client list, kept in memory', () => {
 
 (serverUrl ? it : it.skip)('serves from the database while it cannot listen, and listens again by itself', async () => {
   const listeners = () => t.current.em().execute<Array<{ pid: number }>>(
-    "select pid from pg_stat_activity where datname = current_database() and query like 'listen %'",
+    'select pid from pg_stat_activity where datname = current_database() and application_name = ?',
+    [CHANGE_FEED_APPLICATION_NAME],
   );
   const [listener] = await listeners();
   expect(listener).toBeDefined();
