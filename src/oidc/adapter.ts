@@ -100,14 +100,8 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
   const readWithToken = new Map<string, OpenedRow>();
 
   function unseal(row: PayloadRow): OpenedRow {
-    let json: string | null;
-    try {
-      json = secrets.decrypt('oidc-payload', row.payload, `${row.model}:${row.id}`);
-    } catch {
-      json = null; // tampered with, or sealed under another APP_KEY: as good as absent
-    }
     return {
-      model: row.model, id: row.id, json, expiresAt: row.expiresAt, consumedAt: row.consumedAt,
+      model: row.model, id: row.id, json: unsealedJson(secrets, row.model, row.id, row.payload), expiresAt: row.expiresAt, consumedAt: row.consumedAt,
     };
   }
 
@@ -258,13 +252,19 @@ export function createAdapterClass(sql: Sql, secrets: Secrets, clients: ClientSo
   };
 }
 
-/** The payload of a stored row, or undefined when it cannot be opened (see SqlAdapter.open); for client-tokens.ts. */
-export function openStoredPayload(secrets: Secrets, model: string, id: string, sealed: string): AdapterPayload | undefined {
+/** The JSON text sealed in a row's payload, or null when it cannot be opened: tampered with, or sealed under another APP_KEY. */
+function unsealedJson(secrets: Secrets, model: string, id: string, sealed: string): string | null {
   try {
-    return JSON.parse(secrets.decrypt('oidc-payload', sealed, `${model}:${id}`)) as AdapterPayload;
+    return secrets.decrypt('oidc-payload', sealed, `${model}:${id}`);
   } catch {
-    return undefined;
+    return null;
   }
+}
+
+/** The payload of a stored row, or undefined when it cannot be opened (see unsealedJson); for client-tokens.ts. */
+export function openStoredPayload(secrets: Secrets, model: string, id: string, sealed: string): AdapterPayload | undefined {
+  const json = unsealedJson(secrets, model, id, sealed);
+  return json === null ? undefined : JSON.parse(json) as AdapterPayload;
 }
 
 /** Deletes the access token stored under this id (the keyed hash of its value). */
