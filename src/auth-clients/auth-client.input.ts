@@ -2,7 +2,7 @@
 import {
   ArgsType, Field, ID, InputType, Int,
 } from 'type-graphql';
-import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { DateTimeISO } from '../graphql/scalars.js';
 import { AuthClientGrant } from './auth-client.entity.js';
 
 /** The settings that create and update take alike (its fields are inherited; no field takes it, so it is not in the schema). */
@@ -85,6 +85,6 @@ export class AuthClientsArgs {
   @Field(() => Boolean, { nullable: true, description: 'Only enabled (true) or only disabled (false) clients' })
   enabled?: boolean | null;
 
-  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'Stale clients: never used, or last used before this time' })
+  @Field(() => DateTimeISO, { nullable: true, description: 'Stale clients: never used, or last used before this time' })
   unusedSince?: Date | null;
 }

@@ -2,7 +2,7 @@
 import {
   Field, ID, Int, ObjectType, registerEnumType,
 } from 'type-graphql';
-import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { DateTimeISO } from '../graphql/scalars.js';
 import { OIDC_SCOPE_NAMES } from '../access-control/scopes.js';
 import { Connection } from '../graphql/connection.js';
 import { AuthClientGrant } from './auth-client.entity.js';
@@ -104,7 +104,7 @@ export class AuthClientType {
   @Field(() => Int, { description: 'Seconds a refresh token issued from now on lives (3600 to 31536000)' })
   refreshTokenLifetime!: number;
 
-  @Field(() => GraphQLDateTimeISO, { nullable: true, description: 'The last token issued to it or introspection by it, to the minute; null if never' })
+  @Field(() => DateTimeISO, { nullable: true, description: 'The last token issued to it or introspection by it, to the minute; null if never' })
   lastUsedAt!: Date | null;
 
   /** Resolved by AuthClientResolver.createdBy. */

@@ -16,6 +16,7 @@ import { GroupResolver } from '../users/group.resolver.js';
 import type { GroupService } from '../users/group.service.js';
 import { timeBudget } from './limits.js';
 import { rules } from './rules.js';
+import { DateTimeISO } from './scalars.js';
 
 export interface SchemaServices {
   authClients: AuthClientService;
@@ -43,7 +44,7 @@ export function buildBareSchema(services: SchemaServices, { selfCheck = true } =
   ]);
   const container: ContainerType = { get: (someClass) => instances.get(someClass) };
   return buildSchema({
-    resolvers, container, validate: false, skipCheck: !selfCheck,
+    resolvers, container, validate: false, skipCheck: !selfCheck, scalarsMap: [{ type: Date, scalar: DateTimeISO }],
   });
 }
 

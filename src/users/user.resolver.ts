@@ -3,7 +3,7 @@
 import {
   Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root,
 } from 'type-graphql';
-import { GraphQLDateTimeISO } from 'graphql-scalars';
+import { DateTimeISO } from '../graphql/scalars.js';
 import { AccessControlService } from '../access-control/access-control.service.js';
 import { PERMISSION_CATALOGUE } from '../access-control/permissions.js';
 import { PermissionGroupType } from '../access-control/permission.type.js';
@@ -158,7 +158,7 @@ export class UserResolver {
     return user.loadedIsActive ?? (await this.#person(user, context)).isActive;
   }
 
-  @FieldResolver(() => GraphQLDateTimeISO, { nullable: true, description: 'The last successful sign-in (sign-in form or password grant); null if never' })
+  @FieldResolver(() => DateTimeISO, { nullable: true, description: 'The last successful sign-in (sign-in form or password grant); null if never' })
   async lastSignInAt(@Root() user: UserType, @Ctx() context: Context): Promise<Date | null> {
     return user.loadedLastSignInAt !== undefined ? user.loadedLastSignInAt : (await this.#person(user, context)).lastSignInAt;
   }
