@@ -119,6 +119,24 @@ const graphqlWithoutRealmCheck = {
   },
 };
 
+// Apollo hashes every request's query text (its document cache key) through @apollo/utils.createhash, which takes
+// node:crypto only where `module.require` exists: in a bundle's CommonJS wrapper it does not, and every hash fell back
+// to sha.js, SHA-256 in JavaScript (~7 µs a request). The bundle gets the node:crypto path it takes unbundled.
+const apolloHashWithNodeCrypto = {
+  name: 'apollo-hash-with-node-crypto',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]@apollo[\\/]utils\.createhash[\\/]dist[\\/]index\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const contents = source.replace('utils_isnodelike_1.isNodeLike && module.require', 'true')
+        .replace('module.require("crypto")', 'require("node:crypto")');
+      if (!contents.includes('if (true)') || contents.includes('module.require')) {
+        throw new Error(`${path} no longer picks node:crypto as scripts/build.mjs expects`);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 // main.js and cli.js stay tiny and load the big bundles with import(): the compile cache they turn on can only serve
 // modules loaded after it, so the bundles must not be the entry files themselves.
 const { outputFiles, metafile } = await build({
@@ -149,7 +167,7 @@ const { outputFiles, metafile } = await build({
   platform: 'node',
   target: 'node22',
   external: [...external, './run-service.js', './run-cli.js'],
-  plugins: [mikroOrmVersion, builtinsThroughRequire, graphqlDeepImportsAsModules, graphqlWithoutRealmCheck],
+  plugins: [mikroOrmVersion, builtinsThroughRequire, graphqlDeepImportsAsModules, graphqlWithoutRealmCheck, apolloHashWithNodeCrypto],
   // CommonJS packages inside an ES module bundle still call require() for Node's own modules and the externals.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'error',
