@@ -19,7 +19,7 @@ import { AuditLog } from './audit/audit-log.service.js';
 import { AuthClientService } from './auth-clients/auth-client.service.js';
 import { ensureAdminConsole } from './auth-clients/admin-console.js';
 import { graphqlCors, WebOrigins } from './auth-clients/web-origins.js';
-import { createContextFactory, type Context } from './graphql/context.js';
+import { changesHeardBy, createContextFactory, type Context } from './graphql/context.js';
 import { createFormatError, serviceUnavailableAs503 } from './graphql/format-error.js';
 import { graphqlLimits } from './graphql/limits.js';
 import { buildGraphQLSchema } from './graphql/schema.js';
@@ -150,8 +150,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // A mutation answers only once this instance has heard its own changes: the caller's next request sees them.
         {
           requestDidStart: () => Promise.resolve({
-            willSendResponse: async ({ operation }) => {
-              if (operation?.operation === OperationTypeNode.MUTATION) await changes!.sync();
+            willSendResponse: async ({ operation, contextValue }) => {
+              if (operation?.operation === OperationTypeNode.MUTATION) await (changesHeardBy(operation, contextValue) ?? changes!.sync());
             },
           }),
         },

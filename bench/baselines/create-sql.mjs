@@ -1,8 +1,8 @@
 // Baseline for createAuthClient (case 4): the statements the service sends for one creation, straight through `pg`
 // on N connections for a fixed time, against the service's own database: the client, its secret and its audit event
-// in one statement (src/auth-clients/auth-client.service.ts `create`, whose text this copies), then the change feed's
-// sync marker (src/db/change-feed.ts). What is left of the service's time is its HTTP, GraphQL, authorisation and
-// pool work. Each creation makes a secret and its keyed hash, as the service does.
+// in one statement (src/auth-clients/auth-client.service.ts `create`, whose text this copies; the service then waits
+// for that statement's own notifications, not for a sync marker). What is left of the service's time is its HTTP,
+// GraphQL, authorisation and pool work. Each creation makes its id, a secret and its keyed hash, as the service does.
 // Run by bench/run.mjs: node bench/baselines/create-sql.mjs <database url> <seconds> [connections]   prints one JSON line.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -15,7 +15,7 @@ const tag = randomBytes(4).toString('hex');
 
 const CREATE = `with client as (
     insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime, confidential)
-    values (gen_random_uuid(), $1, $2, $3, $4, $7, $8, $9, $10, $11)
+    values ($19, $1, $2, $3, $4, $7, $8, $9, $10, $11)
     on conflict ((lower(name))) do nothing
     returning id, name, grants, redirect_uris as "redirectUris", scopes, created_at as "createdAt", updated_at as "updatedAt",
       enabled, skip_consent as "skipConsent", access_token_lifetime as "accessTokenLifetime", refresh_token_lifetime as "refreshTokenLifetime",
@@ -28,7 +28,6 @@ const CREATE = `with client as (
     select $12, $13, $14, $15, client.id::text, $16, $17, $18::jsonb from client)
   select client.*, (select coalesce(json_agg(json_build_object('id', secret.id, 'prefix', secret.prefix, 'createdAt', secret.created_at,
     'expiresAt', secret.expires_at, 'lastUsedAt', secret.last_used_at)), '[]') from secret) as "secrets" from client`;
-const MARKER = "select set_config('synchronous_commit', 'off', true), pg_notify('sync', $1)";
 
 const clients = await Promise.all(Array.from({ length: connections }, async () => {
   const client = new pg.Client({ connectionString: url });
@@ -52,11 +51,10 @@ async function createOne(client) {
     text: CREATE,
     values: [
       name, ['password'], [], [], createHmac('sha256', key).update(secret).digest('base64url'), secret.slice(0, 10), creator, false, 3600,
-      2592000, true, 'user', creator, 'auth_client.created', 'auth_client', '127.0.0.1', null, JSON.stringify(changes),
+      2592000, true, 'user', creator, 'auth_client.created', 'auth_client', '127.0.0.1', null, JSON.stringify(changes), randomUUID(),
     ],
   });
   if (rows.length !== 1) throw new Error(`no client was created for ${name}`);
-  await client.query({ name: 'marker', text: MARKER, values: [randomUUID()] });
 }
 
 const durations = [];

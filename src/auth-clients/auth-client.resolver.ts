@@ -1,6 +1,7 @@
 // Thin GraphQL resolvers for auth clients: parse arguments, call the service, shape the result.
+import type { GraphQLResolveInfo } from 'graphql';
 import {
-  Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root,
+  Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root,
 } from 'type-graphql';
 import { AccessControlService } from '../access-control/access-control.service.js';
 import { UserType } from '../users/user.type.js';
@@ -48,8 +49,9 @@ export class AuthClientResolver {
   }
 
   @Mutation(() => CreateAuthClientPayload, { description: 'Registers an application. Needs create-auth_clients and the scope auth_clients:write' })
-  async createAuthClient(@Ctx() context: Context, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
-    const { authClient, clientSecret } = await this.service.create(input, context.viewer?.user ?? undefined, auditSourceOf(context));
+  async createAuthClient(@Ctx() context: Context, @Info() info: GraphQLResolveInfo, @Arg('input') input: CreateAuthClientInput): Promise<CreateAuthClientPayload> {
+    const { authClient, clientSecret, heard } = await this.service.create(input, context.viewer?.user ?? undefined, auditSourceOf(context));
+    context.changesHeard.set(String(info.path.key), heard);
     return { authClient: AuthClientType.from(authClient), clientSecret };
   }
 

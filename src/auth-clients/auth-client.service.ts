@@ -1,6 +1,7 @@
 // Auth clients: creating them with a one-time secret, finding and listing them, rotating, revoking and checking their
 // secrets.
 // Plain SQL: these are the hot paths of the token endpoint and the GraphQL list.
+import { randomUUID } from 'node:crypto';
 import {
   auditInsertSelect, CLI_SOURCE, diffChanges, recordAuditEvent, type AuditAction, type AuditChanges, type AuditSource,
 } from '../audit/audit-log.service.js';
@@ -97,6 +98,8 @@ export interface CreatedAuthClient {
   authClient: AuthClientWithSecrets;
   /** The only time the secret exists outside the caller's hands; null for a public client, which has none. */
   clientSecret: string | null;
+  /** Resolves once this instance has heard the creation (ChangeFeed.expect): its caller's next request sees it. */
+  heard: Promise<void>;
 }
 
 /** A client given a new secret: by a rotation, or by becoming confidential. */
@@ -183,7 +186,7 @@ export class AuthClientService {
   constructor(
     private readonly secrets: Secrets,
     private readonly sql: Sql,
-    changes: ChangeFeed,
+    private readonly changes: ChangeFeed,
     private readonly logger?: Logger,
   ) {
     this.#clientUses = new LastUsed(sql, 'auth_clients');
@@ -226,12 +229,19 @@ export class AuthClientService {
         name, grants, redirectUris, scopes, skipConsent, accessTokenLifetime, refreshTokenLifetime, confidential,
       }),
     }, 'client', 12);
+    // The id is made here, so that the notifications the statement raises can be awaited instead of the change feed's
+    // sync marker (app.ts): the client row's insert, and its secret's (migrations: auth_clients_changed,
+    // auth_client_secrets_changed). test/db/change-feed.test.ts checks that these are all a creation raises.
+    const id = randomUUID();
+    const expected = this.changes.expect('auth_clients', confidential ? [`+${id}`, id] : [`+${id}`]);
     // One statement, so one round trip and one transaction: the unique index on lower(name) settles concurrent
     // creates, and a taken name inserts neither the client, nor its secret, nor an event.
-    const row = await this.sql.one<AuthClientWithSecrets>(
-      `with client as (
+    let row: AuthClientWithSecrets | undefined;
+    try {
+      row = await this.sql.one<AuthClientWithSecrets>(
+        `with client as (
          insert into auth_clients (id, name, grants, redirect_uris, scopes, created_by_id, skip_consent, access_token_lifetime, refresh_token_lifetime, confidential)
-         values (gen_random_uuid(), $1, $2, $3, $4, $7, $8, $9, $10, $11)
+         values ($19, $1, $2, $3, $4, $7, $8, $9, $10, $11)
          on conflict ((lower(name))) do nothing
          returning ${CLIENT_COLUMNS}
        ), secret as (
@@ -240,14 +250,17 @@ export class AuthClientService {
          returning *
        ), audited as (${audit.text})
        select client.*, (select coalesce(json_agg(${secretJson('secret')}), '[]') from secret) as "secrets" from client`,
-      [
-        name, grants, redirectUris, scopes, clientSecret && this.secrets.hash('client-secret', clientSecret), clientSecret?.slice(0, DISPLAYED_SECRET_CHARS) ?? null,
-        createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime, confidential, ...audit.values,
-      ],
-      { prepare: true },
-    );
+        [
+          name, grants, redirectUris, scopes, clientSecret && this.secrets.hash('client-secret', clientSecret), clientSecret?.slice(0, DISPLAYED_SECRET_CHARS) ?? null,
+          createdBy?.id ?? null, skipConsent, accessTokenLifetime, refreshTokenLifetime, confidential, ...audit.values, id,
+        ],
+        { prepare: true },
+      );
+    } finally {
+      if (!row) expected.cancel();
+    }
     if (!row) throw nameTaken(name);
-    return { authClient: row, clientSecret };
+    return { authClient: row, clientSecret, heard: expected.heard };
   }
 
   /** The client with this id, or null, also for an id that is not a UUID at all. */

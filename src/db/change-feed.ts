@@ -32,7 +32,20 @@ export interface ChangeFeed {
    * request, here or anywhere the change has been heard, sees it.
    */
   sync(): Promise<void>;
+  /**
+   * The notifications a statement about to be sent will raise, as `channel` and row ids (of rows no one else awaits): `heard` resolves once this
+   * instance has heard them all, which for that statement's caller is what sync() would say, without the marker's
+   * statement. Made before the statement is sent, since its notifications may arrive before its answer; `cancel` when
+   * it changed nothing after all. Like sync(), it resolves at once while the feed is not live, on a reset, and after
+   * SYNC_TIMEOUT_MS at most.
+   */
+  expect(channel: ChangeChannel, ids: readonly string[]): Expectation;
   close(): Promise<void>;
+}
+
+export interface Expectation {
+  heard: Promise<void>;
+  cancel(): void;
 }
 
 /** Fans notifications out to listeners; the sources below feed it. */
@@ -41,6 +54,8 @@ abstract class Dispatcher implements ChangeFeed {
   readonly #listeners = new Map<string, Array<(id: string) => void>>();
   readonly #resetListeners: Array<() => void> = [];
   readonly #syncs = new Map<string, () => void>();
+  // By channel and id (`channel:id`): what each expectation still waits for.
+  readonly #expected = new Map<string, () => void>();
 
   /** `sql` sends the marker that sync() waits for; none where nothing is cached. */
   constructor(private readonly sql?: Sql) {}
@@ -59,6 +74,27 @@ abstract class Dispatcher implements ChangeFeed {
     await heard;
   }
 
+  expect(channel: ChangeChannel, ids: readonly string[]): Expectation {
+    if (!this.#live || ids.length === 0) return { heard: Promise.resolve(), cancel: () => {} };
+    const keys = ids.map((id) => `${channel}:${id}`);
+    let left = keys.length;
+    let done!: () => void;
+    const heard = new Promise<void>((resolve) => { done = resolve; });
+    const cancel = () => {
+      clearTimeout(timer);
+      for (const key of keys) this.#expected.delete(key);
+      done();
+    };
+    const timer = setTimeout(cancel, SYNC_TIMEOUT_MS);
+    for (const key of keys) {
+      this.#expected.set(key, () => {
+        left -= 1;
+        if (left === 0) cancel();
+      });
+    }
+    return { heard, cancel };
+  }
+
   get live(): boolean {
     return this.#live;
   }
@@ -74,6 +110,10 @@ abstract class Dispatcher implements ChangeFeed {
   protected setLive(live: boolean): void {
     this.#live = live;
     for (const listener of this.#resetListeners) listener();
+    // Whatever was awaited may have been missed, and the caches have just forgotten everything anyway.
+    const waiting = [...this.#syncs.values(), ...this.#expected.values()];
+    this.#syncs.clear();
+    for (const heard of waiting) heard();
   }
 
   protected dispatch(channel: string, id: string): void {
@@ -84,6 +124,12 @@ abstract class Dispatcher implements ChangeFeed {
       return;
     }
     for (const listener of this.#listeners.get(channel) ?? []) listener(id);
+    if (this.#expected.size > 0) {
+      const key = `${channel}:${id}`;
+      const heard = this.#expected.get(key);
+      this.#expected.delete(key);
+      heard?.();
+    }
   }
 
   abstract close(): Promise<void>;

@@ -2,7 +2,7 @@
 // request came from (for the audit log).
 import type { IncomingMessage } from 'node:http';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { AccessControlService, Caller } from '../access-control/access-control.service.js';
 import type { AuditActor, AuditRequest, AuditSource } from '../audit/audit-log.service.js';
 import { isDatabaseUnavailable } from '../shared/db-errors.js';
@@ -42,6 +42,30 @@ export interface Context {
   readonly lookUpViewer: () => Promise<Viewer | null>;
   /** The caller's IP (as Express computes it, honouring TRUST_PROXY) and User-Agent. */
   readonly request: AuditRequest;
+  /**
+   * By a root mutation field's response key: when this instance will have heard the changes that field made
+   * (ChangeFeed.expect). A mutation whose every root field is here waits for these before answering, instead of the
+   * change feed's sync marker (changesHeardBy, app.ts).
+   */
+  readonly changesHeard: Map<string, Promise<void>>;
+}
+
+/**
+ * What a mutation waits for before answering so that its caller's next request sees its changes: the changes heard
+ * by each of its root fields (`__typename` changes nothing), or undefined unless every root field said when, for
+ * which the change feed's sync() answers instead. Fragments at the root are not looked into: sync() for those.
+ */
+export function changesHeardBy(operation: OperationDefinitionNode, context: Pick<Context, 'changesHeard'>): Promise<unknown> | undefined {
+  if (context.changesHeard.size === 0) return undefined;
+  const waits: Array<Promise<void>> = [];
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) return undefined;
+    if (selection.name.value === '__typename') continue;
+    const heard = context.changesHeard.get(selection.alias?.value ?? selection.name.value);
+    if (!heard) return undefined;
+    waits.push(heard);
+  }
+  return Promise.all(waits);
 }
 
 /**
@@ -96,6 +120,8 @@ function invalidToken(message: string, scheme: AuthScheme = 'Bearer'): GraphQLEr
  */
 class RequestContext implements Context {
   viewer: Viewer | null = null;
+
+  readonly changesHeard = new Map<string, Promise<void>>();
 
   constructor(
     readonly hasCredentials: boolean,

@@ -1,7 +1,12 @@
 // Cached clients never outlive a change: whoever changes a client (this instance, another one, or plain SQL), the very
 // next request on every instance sees it, in both storage modes; and a dropped feed bypasses the cache. (A change made
 // by another process in embedded mode, the CLI's keys:rotate, is heard in test/oidc/key-rotation.test.ts.)
-import { CHANGE_FEED_APPLICATION_NAME } from '../../src/db/change-feed.js';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import {
+  CHANGE_CHANNELS, CHANGE_FEED_APPLICATION_NAME, InProcessChangeFeed, type ChangeChannel,
+} from '../../src/db/change-feed.js';
+import type { Sql } from '../../src/db/sql.js';
+import { changesHeardBy } from '../../src/graphql/context.js';
 import { NotificationScanner } from '../../src/db/notification-scanner.js';
 import {
   heard, startApp, useTestApp, type TestApp,
@@ -9,7 +14,7 @@ import {
 import {
   changeInSql, createClient, createUser, type TestClient, type TestUser,
 } from '../helpers/fixtures.js';
-import { graphql } from '../helpers/graphql.js';
+import { CREATE_AUTH_CLIENT, graphql } from '../helpers/graphql.js';
 import { oauthError, passwordGrant } from '../helpers/oauth.js';
 import { serverUrl } from '../helpers/storage.js';
 
@@ -148,6 +153,92 @@ describe('the pages of the client list, kept in memory', () => {
   const next = await warmClient(t.current);
   await withoutPasswordGrant(next);
   expect(await oauthError(passwordGrant(t.current, next, user))).toMatchObject({ error: 'unauthorized_client' });
+});
+
+describe('a mutation that says which notifications it raises', () => {
+  // createAuthClient waits for its own notifications instead of the sync marker (auth-client.service.ts create): they
+  // must be all it raises, or its caller's next request could miss the rest. A trigger added later fails this.
+  it.each([
+    ['a confidential client', { grants: ['PASSWORD'] }, (id: string) => [['auth_clients', `+${id}`], ['auth_clients', id]]],
+    ['a public client', { grants: ['AUTHORIZATION_CODE'], redirectUris: ['https://app.example/cb'], confidential: false }, (id: string) => [['auth_clients', `+${id}`]]],
+  ])('createAuthClient of %s raises exactly what it waits for', async (_kind, input, expected) => {
+    const admin = await createUser(t.current, { isSuperAdmin: true });
+    const { access_token: token } = await passwordGrant(t.current, await createClient(t.current), admin);
+    const feed = t.current.app.changes;
+    let recorded: string[][] | undefined;
+    // Last used, written once a minute per client as tokens are issued: not a change of what is created here.
+    for (const channel of CHANGE_CHANNELS.filter((name): name is ChangeChannel => name !== 'sync' && name !== 'auth_clients_used')) {
+      feed.on(channel, (id) => recorded?.push([channel, id]));
+    }
+    await feed.sync();
+    recorded = [];
+    const result = await graphql<{ createAuthClient: { authClient: { id: string } } }>(
+      t.current.url, CREATE_AUTH_CLIENT, { input: { name: `raises-${Date.now()}`, ...input } }, token,
+    );
+    const { id } = result.data!.createAuthClient.authClient;
+    await feed.sync();
+    expect(recorded.sort()).toEqual(expected(id).sort());
+    recorded = undefined;
+  });
+
+  describe('ChangeFeed.expect', () => {
+    let emit: (channel: string, payload: string) => void;
+    const feed = () => new InProcessChangeFeed(undefined as unknown as Sql, (listener) => { emit = listener; });
+    const settledYet = async (promise: Promise<void>) => {
+      let settled = false;
+      void promise.then(() => { settled = true; });
+      await new Promise((resolve) => { setImmediate(resolve); });
+      return settled;
+    };
+
+    it('resolves once every id has been heard on its channel, after the listeners have had it', async () => {
+      const changes = feed();
+      const order: string[] = [];
+      changes.on('auth_clients', (id) => order.push(`listener ${id}`));
+      const { heard } = changes.expect('auth_clients', ['+a', 'a']);
+      void heard.then(() => order.push('heard'));
+      emit('auth_clients', '+a');
+      emit('users', 'a'); // another channel
+      emit('auth_clients', 'b'); // another row
+      expect(await settledYet(heard)).toBe(false);
+      emit('auth_clients', 'a');
+      expect(await settledYet(heard)).toBe(true);
+      expect(order).toEqual(['listener +a', 'listener b', 'listener a', 'heard']);
+    });
+
+    it('resolves when cancelled, on a reset, and at once while the feed is not live', async () => {
+      const changes = feed();
+      const cancelled = changes.expect('auth_clients', ['c']);
+      cancelled.cancel();
+      expect(await settledYet(cancelled.heard)).toBe(true);
+      emit('auth_clients', 'c'); // forgotten: nothing left to call
+
+      const pending = changes.expect('auth_clients', ['d']);
+      expect(await settledYet(pending.heard)).toBe(false);
+      await changes.close();
+      expect(await settledYet(pending.heard)).toBe(true);
+      expect(await settledYet(changes.expect('auth_clients', ['e']).heard)).toBe(true);
+    });
+  });
+
+  describe('changesHeardBy', () => {
+    const heard = Promise.resolve();
+    const operation = (text: string) => parse(text).definitions[0] as OperationDefinitionNode;
+    const context = (...keys: string[]) => ({ changesHeard: new Map(keys.map((key) => [key, heard])) });
+
+    it('waits for what every root field said, by response key, __typename aside', () => {
+      expect(changesHeardBy(operation('mutation { createAuthClient(input: {}) { clientSecret } }'), context('createAuthClient'))).toBeInstanceOf(Promise);
+      expect(changesHeardBy(operation('mutation { a: createAuthClient(input: {}) { clientSecret } __typename }'), context('a'))).toBeInstanceOf(Promise);
+    });
+
+    it('leaves it to sync() otherwise', () => {
+      expect(changesHeardBy(operation('mutation { createAuthClient(input: {}) { clientSecret } }'), context())).toBeUndefined();
+      expect(changesHeardBy(operation('mutation { a: createAuthClient(input: {}) { clientSecret } b: deleteAuthClient(id: "x") }'), context('a'))).toBeUndefined();
+      expect(changesHeardBy(operation('mutation { a: createAuthClient(input: {}) { clientSecret } }'), context('createAuthClient'))).toBeUndefined();
+      expect(changesHeardBy(operation('mutation { ...M } fragment M on Mutation { createAuthClient(input: {}) { clientSecret } }'), context('createAuthClient'))).toBeUndefined();
+      expect(changesHeardBy(operation('mutation { ... on Mutation { createAuthClient(input: {}) { clientSecret } } }'), context('createAuthClient'))).toBeUndefined();
+    });
+  });
 });
 
 describe('NotificationScanner', () => {
