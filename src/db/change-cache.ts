@@ -8,6 +8,8 @@ export interface ChangeCacheOptions<Value> {
   maxEntries?: number;
   /** Whether a loaded value may be kept (by default, any value but undefined is). */
   keep?: (value: Value) => boolean;
+  /** Whether a kept value has lapsed by itself (a token past its expiry): then it is forgotten when next asked for. */
+  expired?: (value: Value, now: number) => boolean;
   /**
    * Rows of other channels that entries rest on: a change to one forgets the entries for which `restsOn` holds (every
    * entry for `*`). A new row (`+id`) forgets nothing.
@@ -19,19 +21,22 @@ export class ChangeCache<Value> {
   readonly #entries = new Map<string, Value>();
   readonly #maxEntries: number;
   readonly #keep: (value: Value) => boolean;
+  readonly #expired: ((value: Value, now: number) => boolean) | undefined;
   // Bumped by every change heard: a load that began before a change may have read the old rows, so it is not kept.
   #generation = 0;
 
+  /** `load` reads what get() misses; without one, the caller looks up itself between recall() and remember(). */
   constructor(
     private readonly feed: ChangeFeed,
     channels: ChangeChannel | readonly ChangeChannel[],
-    private readonly load: (key: string) => Promise<Value | undefined>,
+    private readonly load: ((key: string) => Promise<Value | undefined>) | undefined,
     {
-      byRow, maxEntries = 10_000, keep = () => true, restsOn = {},
+      byRow, maxEntries = 10_000, keep = () => true, expired, restsOn = {},
     }: ChangeCacheOptions<Value>,
   ) {
     this.#maxEntries = maxEntries;
     this.#keep = keep;
+    this.#expired = expired;
     const forget = (id: string) => {
       // A new row changes no row anyone has cached, only what is computed over the table.
       if (byRow && id.startsWith('+')) return;
@@ -54,15 +59,35 @@ export class ChangeCache<Value> {
   }
 
   async get(key: string): Promise<Value | undefined> {
+    if (!this.load) throw new Error('This ChangeCache has no loader: use recall() and remember()');
     if (!this.feed.live) return this.load(key);
-    const cached = this.#entries.get(key);
+    const cached = this.recall(key);
     if (cached !== undefined) return cached;
-    const generation = this.#generation;
+    const generation = this.generation;
     const value = await this.load(key);
-    if (value !== undefined && generation === this.#generation && this.feed.live && this.#keep(value)) {
-      if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-      this.#entries.set(key, value);
+    if (value !== undefined) this.remember(key, value, generation);
+    return value;
+  }
+
+  /** The value kept for `key`, if any, and never while the feed is down. */
+  recall(key: string, now = Date.now()): Value | undefined {
+    if (!this.feed.live) return undefined;
+    const value = this.#entries.get(key);
+    if (value !== undefined && this.#expired?.(value, now)) {
+      this.#entries.delete(key);
+      return undefined;
     }
     return value;
+  }
+
+  /** Marks the start of a lookup: pass it to remember(), which keeps the result only if nothing changed meanwhile. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  remember(key: string, value: Value, generation: number): void {
+    if (generation !== this.#generation || !this.feed.live || !this.#keep(value)) return;
+    if (this.#entries.size >= this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, value);
   }
 }

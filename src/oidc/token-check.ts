@@ -3,13 +3,14 @@
 // theirs, the browser session it is bound to (if any) still exists, and a personal access token's record is usable. A
 // client-credentials token speaks for its client alone: the client must still exist and hold that grant.
 import type Provider from 'oidc-provider';
+import type { ChangeCache } from '../db/change-cache.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { parseScope } from '../access-control/scopes.js';
 import { noneUnlessUnavailable } from '../shared/db-errors.js';
 import type { Secrets } from '../shared/secrets.js';
 import type { UserService, ViewerRecord } from '../users/user.service.js';
 import { storedIdOf } from './adapter.js';
-import { TokenCache } from './token-cache.js';
+import { tokenCache, type KnownToken } from './token-cache.js';
 import { PERSONAL_ACCESS_GTY } from './token-store.js';
 
 /** A personal access token's record, as far as the check needs it. */
@@ -68,7 +69,7 @@ function stillAllowed(client: InstanceType<Provider['Client']>, token: CheckedTo
 }
 
 export class TokenCheck {
-  readonly #known: TokenCache;
+  readonly #known: ChangeCache<KnownToken>;
 
   constructor(
     private readonly users: UserService,
@@ -77,7 +78,7 @@ export class TokenCheck {
     changes: ChangeFeed,
     private readonly clientPermissions: ClientPermissionSource,
   ) {
-    this.#known = new TokenCache(changes);
+    this.#known = tokenCache(changes);
   }
 
   /**
