@@ -1,6 +1,6 @@
 // What a copy of the database would give a thief: no token, code, secret, password or session id in any form.
 import { resolveAppKey } from '../../src/db/orm.js';
-import { Secrets } from '../../src/shared/secrets.js';
+import { randomToken, Secrets } from '../../src/shared/secrets.js';
 import { OidcPayload } from '../../src/oidc/oidc-payload.entity.js';
 import { deleteExpiredPayloads } from '../../src/oidc/adapter.js';
 import { Sql } from '../../src/db/sql.js';
@@ -47,10 +47,19 @@ it('holds no usable token, secret or password, and no jti inside the payloads', 
 
 it('seals every payload under a nonce of its own, and opens each', () => {
   const secrets = new Secrets('a-test-app-key-of-thirty-two-characters-or-more');
-  // More than one pool of nonces (512) is used up on the way: a refill must not give out a nonce again.
-  const sealed = Array.from({ length: 1300 }, (_, index) => secrets.encrypt('oidc-payload', `{"n":${index}}`, 'AccessToken:x'));
-  const nonces = new Set(sealed.map((value) => value.split('.')[1]));
-  expect(nonces.size).toBe(sealed.length);
+  // Nonces and random tokens (client secrets, ids) come from one pool of random bytes, more than one of which (6 KiB
+  // each) is used up on the way: no bytes may be given out twice, to a nonce or to a token, across a refill either.
+  const sealed: string[] = [];
+  const tokens: string[] = [];
+  for (let index = 0; index < 1300; index += 1) {
+    sealed.push(secrets.encrypt('oidc-payload', `{"n":${index}}`, 'AccessToken:x'));
+    tokens.push(randomToken(32));
+  }
+  const nonces = sealed.map((value) => Buffer.from(value.split('.')[1]!, 'base64url').toString('hex'));
+  expect(new Set(nonces).size).toBe(sealed.length);
+  expect(new Set(tokens).size).toBe(tokens.length);
+  const tokenBytes = tokens.map((token) => Buffer.from(token, 'base64url').toString('hex')).join(' ');
+  expect(nonces.filter((nonce) => tokenBytes.includes(nonce))).toEqual([]);
   sealed.forEach((value, index) => expect(secrets.decrypt('oidc-payload', value, 'AccessToken:x')).toBe(`{"n":${index}}`));
 });
 
