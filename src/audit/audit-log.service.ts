@@ -119,12 +119,18 @@ const UNSAFE_FIELD = /hash|password|passphrase|(secret|token)s?$|^value$/i;
 // Our client secrets and personal access tokens, whole (a displayed prefix is 10 characters).
 const SECRET_VALUE = /\bac[sp]_[A-Za-z0-9_-]{16,}/;
 
-/** Throws unless `changes` is safe to store: no field named like a credential, no value that looks like one. */
-export function checkSafeChanges(changes: AuditChanges): void {
-  for (const field of Object.keys(changes)) {
+/**
+ * `changes` as the JSON text to store, or null when there are none; throws unless it is safe to store: no field named
+ * like a credential, no value that looks like one.
+ */
+export function safeChangesJson(changes: AuditChanges): string | null {
+  const fields = Object.keys(changes);
+  for (const field of fields) {
     if (UNSAFE_FIELD.test(field)) throw new Error(`The audit log never records the field "${field}"`);
   }
-  if (SECRET_VALUE.test(JSON.stringify(changes))) throw new Error('The audit log never records a secret or token');
+  const json = JSON.stringify(changes);
+  if (SECRET_VALUE.test(json)) throw new Error('The audit log never records a secret or token');
+  return fields.length > 0 ? json : null;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -143,15 +149,19 @@ export function diffChanges<T extends Record<string, unknown>>(before: Partial<T
   return changes;
 }
 
+/** `value` as JSON would give it back; plain text, flags, numbers and lists of text (most of what changes) directly. */
 function toJson(value: unknown): Json {
-  if (value === undefined) return null;
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : null; // -0 is 0, NaN and Infinity null
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value] as string[];
   return JSON.parse(JSON.stringify(value)) as Json;
 }
 
 const INSERT_COLUMNS = 'actor_type, actor_id, action, target_type, target_id, ip, user_agent, changes';
 
 function insertValues(event: AuditEventDraft): unknown[] {
-  if (event.changes) checkSafeChanges(event.changes);
+  const changes = event.changes ? safeChangesJson(event.changes) : null;
   const { actor, request } = event;
   return [
     actor.type,
@@ -161,7 +171,7 @@ function insertValues(event: AuditEventDraft): unknown[] {
     event.target.id,
     request?.ip ?? null,
     request?.userAgent ?? null,
-    event.changes && Object.keys(event.changes).length > 0 ? JSON.stringify(event.changes) : null,
+    changes,
   ];
 }
 

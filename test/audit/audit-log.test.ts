@@ -3,7 +3,7 @@
 import { PERMISSIONS } from '../../src/access-control/permissions.js';
 import { API_SCOPE_NAMES } from '../../src/access-control/scopes.js';
 import { AuthClientGrant } from '../../src/auth-clients/auth-client.entity.js';
-import { checkSafeChanges, recordAuditEvent } from '../../src/audit/audit-log.service.js';
+import { diffChanges, recordAuditEvent, safeChangesJson } from '../../src/audit/audit-log.service.js';
 import { ValidationFailed } from '../../src/shared/errors.js';
 import { useTestApp } from '../helpers/app.js';
 import {
@@ -199,10 +199,24 @@ describe('a change that fails leaves no event', () => {
     const event = { actor: { type: 'cli' as const }, action: 'group.created' as const, target: { type: 'group' as const, id: null } };
     await expect(recordAuditEvent(t.current.em(), event)).rejects.toThrow(/em.transactional/);
     for (const field of ['secretHash', 'secret_hash', 'tokenHash', 'password', 'passwordHash', 'clientSecret', 'secrets', 'tokens', 'token', 'accessToken', 'value']) {
-      expect(() => checkSafeChanges({ [field]: { before: null, after: 'x' } })).toThrow(/never records/);
+      expect(() => safeChangesJson({ [field]: { before: null, after: 'x' } })).toThrow(/never records/);
     }
-    expect(() => checkSafeChanges({ note: { before: null, after: `acs_${'a'.repeat(43)}` } })).toThrow(/never records/);
-    expect(() => checkSafeChanges({ secretPrefix: { before: null, after: 'acs_abcdef' }, secretId: { before: null, after: 'x' }, tokenPrefix: { before: null, after: 'acp_abcdef' }, secretExpiresAt: { before: null, after: 'x' }, revokedCount: { before: 0, after: 3 } })).not.toThrow();
+    expect(() => safeChangesJson({ note: { before: null, after: `acs_${'a'.repeat(43)}` } })).toThrow(/never records/);
+    expect(() => safeChangesJson({ secretPrefix: { before: null, after: 'acs_abcdef' }, secretId: { before: null, after: 'x' }, tokenPrefix: { before: null, after: 'acp_abcdef' }, secretExpiresAt: { before: null, after: 'x' }, revokedCount: { before: 0, after: 3 } })).not.toThrow();
+  });
+
+  it('records each value as its JSON text would give it back', () => {
+    const after = {
+      text: 'x', flag: false, count: 3, zero: -0, notANumber: Number.NaN, list: ['a', 'b'], mixed: ['a', 1], at: new Date(0),
+      nested: { a: [1, { b: null }] }, none: null, missing: undefined,
+    };
+    const changes = diffChanges(null, after);
+    for (const [field, value] of Object.entries(after)) {
+      expect(changes[field]).toEqual({ before: null, after: value === undefined ? null : JSON.parse(JSON.stringify(value)) });
+    }
+    expect(Object.is(changes.zero!.after, 0)).toBe(true);
+    expect(changes.list!.after).not.toBe(after.list); // a copy: later changes to the list are not recorded
+    expect(safeChangesJson({})).toBeNull();
   });
 });
 
