@@ -33,11 +33,11 @@ export interface ChangeFeed {
    */
   sync(): Promise<void>;
   /**
-   * The notifications a statement about to be sent will raise, as `channel` and row ids (of rows no one else awaits): `heard` resolves once this
-   * instance has heard them all, which for that statement's caller is what sync() would say, without the marker's
-   * statement. Made before the statement is sent, since its notifications may arrive before its answer; `cancel` when
-   * it changed nothing after all. Like sync(), it resolves at once while the feed is not live, on a reset, and after
-   * SYNC_TIMEOUT_MS at most.
+   * The notifications a statement about to be sent will raise, as `channel` and row ids (of rows no one else awaits):
+   * `heard` resolves once this instance has heard them all, which for that statement's caller is what sync() would
+   * say, without the marker's statement. Made before the statement is sent, since its notifications may arrive before
+   * its answer; `cancel` when it changed nothing after all. Like sync(), it resolves at once while the feed is not
+   * live, on a reset, and after SYNC_TIMEOUT_MS at most.
    */
   expect(channel: ChangeChannel, ids: readonly string[]): Expectation;
   close(): Promise<void>;
