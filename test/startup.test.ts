@@ -57,6 +57,23 @@ it('creates a Super Admin "admin" with a random password on first start, prints 
   expect(await second.stop()).toBe(0);
 });
 
+it('prints no warning of Node\'s while it starts and answers GraphQL, over GET with a query string and POST', async () => {
+  const env = { ...(await migratedStorage()).env, PORT: String(await freePort()) };
+  const service = await startService(env);
+  try {
+    const url = `http://localhost:${env.PORT}/graphql`;
+    // Apollo reads a GET's operation from the query string (@as-integrations/express5, patched: it used url.parse).
+    const viaGet = await fetch(`${url}?query=${encodeURIComponent('{ __typename }')}#ignored`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(await viaGet.json()).toEqual({ data: { __typename: 'Query' } });
+    const viaPost = await fetch(`${url}?unused=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(await viaPost.json()).toEqual({ data: { __typename: 'Query' } });
+  } finally {
+    expect(await service.stop()).toBe(0);
+  }
+  // Node prints its warnings as "(node:<pid>) [DEP…] …Warning: …" on stderr; the service's own log lines are JSON.
+  expect(service.stderr()).not.toMatch(/\(node:\d+\)/);
+});
+
 it('creates the Super Admin named by ADMIN_USERNAME and ADMIN_PASSWORD, printing no password', async () => {
   const env = {
     ...(await migratedStorage()).env, PORT: String(await freePort()), ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'correct horse battery',
