@@ -45,7 +45,7 @@ export interface ChangeFeed {
 
 export interface Expectation {
   heard: Promise<void>;
-  cancel(): void;
+  cancel: () => void;
 }
 
 /** Fans notifications out to listeners; the sources below feed it. */
@@ -53,8 +53,8 @@ abstract class Dispatcher implements ChangeFeed {
   #live = false;
   readonly #listeners = new Map<string, Array<(id: string) => void>>();
   readonly #resetListeners: Array<() => void> = [];
-  readonly #syncs = new Map<string, () => void>();
-  // By channel and id (`channel:id`): what each expectation still waits for.
+  // By channel and id (`channel:id`, the sync marker's as `sync:marker`): what sync() and each expectation still
+  // wait for.
   readonly #expected = new Map<string, () => void>();
 
   /** `sql` sends the marker that sync() waits for; none where nothing is cached. */
@@ -64,19 +64,25 @@ abstract class Dispatcher implements ChangeFeed {
     if (!this.#live || !this.sql) return;
     const marker = randomUUID();
     // Notifications reach a listener in commit order: once the marker is heard, so is everything committed before it.
-    const heard = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { this.#syncs.delete(marker); resolve(); }, SYNC_TIMEOUT_MS);
-      this.#syncs.set(marker, () => { clearTimeout(timer); resolve(); });
-    });
-    // The marker is worth nothing after a crash: its commit need not wait for the WAL to reach the disk, a flush that
-    // would otherwise cost every mutation a second one after its own.
-    await this.sql.run("select set_config('synchronous_commit', 'off', true), pg_notify('sync', $1)", [marker], { prepare: true });
+    const { heard, cancel } = this.#awaitHearing([`sync:${marker}`]);
+    try {
+      // The marker is worth nothing after a crash: its commit need not wait for the WAL to reach the disk, a flush that
+      // would otherwise cost every mutation a second one after its own.
+      await this.sql.run("select set_config('synchronous_commit', 'off', true), pg_notify('sync', $1)", [marker], { prepare: true });
+    } catch (error) {
+      cancel();
+      throw error;
+    }
     await heard;
   }
 
   expect(channel: ChangeChannel, ids: readonly string[]): Expectation {
     if (!this.#live || ids.length === 0) return { heard: Promise.resolve(), cancel: () => {} };
-    const keys = ids.map((id) => `${channel}:${id}`);
+    return this.#awaitHearing(ids.map((id) => `${channel}:${id}`));
+  }
+
+  /** Resolves once a notification was heard under each of `keys`; or on cancel, on a reset, after SYNC_TIMEOUT_MS. */
+  #awaitHearing(keys: readonly string[]): Expectation {
     let left = keys.length;
     let done!: () => void;
     const heard = new Promise<void>((resolve) => { done = resolve; });
@@ -111,18 +117,11 @@ abstract class Dispatcher implements ChangeFeed {
     this.#live = live;
     for (const listener of this.#resetListeners) listener();
     // Whatever was awaited may have been missed, and the caches have just forgotten everything anyway.
-    const waiting = [...this.#syncs.values(), ...this.#expected.values()];
-    this.#syncs.clear();
-    for (const heard of waiting) heard();
+    for (const heard of [...this.#expected.values()]) heard();
   }
 
   protected dispatch(channel: string, id: string): void {
-    if (channel === 'sync') {
-      const done = this.#syncs.get(id);
-      this.#syncs.delete(id);
-      done?.();
-      return;
-    }
+    // Listeners first: what a caller waits for is that the caches have had the change.
     for (const listener of this.#listeners.get(channel) ?? []) listener(id);
     if (this.#expected.size > 0) {
       const key = `${channel}:${id}`;
